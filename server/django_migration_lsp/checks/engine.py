@@ -1,0 +1,130 @@
+"""``analyze()``: one entry point shared by the CLI and the language server.
+
+The pipeline for one file:
+
+1. a byte-level prefilter: a file that mentions none of the selected rules'
+   trigger words (``RunPython``, ``RunSQL``) cannot hold a finding, and is not
+   parsed at all (most schema migrations);
+2. one ``ast.parse``; a syntax error becomes a finding with ``code=None``;
+3. one shared :class:`MigrationContext`, handed to every selected rule;
+4. ``# noqa`` filtering.
+
+Fixes are not built here. A finding carries ``fix_data``; :func:`fixes_for`
+builds the edits (with LibCST, on the affected statement only) when asked.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .base import Finding, Fix, Position, Range, Rule, RuleSelection
+from .context import MigrationContext
+from .noqa import parse_noqa
+from .registry import all_rules, get_rule
+from .source import SourceDecodeError, SourceFile, decode_source
+
+
+@dataclass
+class Analysis:
+    source: SourceFile | None
+    findings: list[Finding] = field(default_factory=list)
+    #: Findings that a ``# noqa`` comment suppressed (for ``--add-noqa`` and stats).
+    suppressed: list[Finding] = field(default_factory=list)
+    #: ``False`` when the prefilter showed that no rule could report.
+    parsed: bool = False
+    encoding: str = "utf-8"
+
+
+def selected_rules(selection: RuleSelection | None = None) -> list[Rule]:
+    selection = selection or RuleSelection()
+    return [rule for code, rule in all_rules().items() if selection.enabled(code)]
+
+
+def _whole_file_finding(message: str) -> Finding:
+    start = Position(1, 0)
+    return Finding(None, message, Range(start, start))
+
+
+def _syntax_error_finding(source: SourceFile, exc: SyntaxError) -> Finding:
+    line = exc.lineno or 1
+    # SyntaxError.offset is 1-based, in code points of the line.
+    column = max((exc.offset or 1) - 1, 0)
+    column = min(column, len(source.line(line)))
+    pos = Position(line, column)
+    end = Position(line, max(column, min(len(source.line(line)), (exc.end_offset or 0) - 1)))
+    if exc.end_lineno and exc.end_lineno != line:
+        end = pos
+    return Finding(None, f"SyntaxError: {exc.msg}", Range(pos, end))
+
+
+def analyze(
+    source: str | bytes,
+    path: str | None = None,
+    *,
+    rules: Iterable[Rule] | None = None,
+) -> Analysis:
+    """Analyse one migration file's contents.
+
+    ``source`` may be bytes straight from disk (decoded per PEP 263) or text
+    already decoded (an editor buffer). ``path`` is used for relative imports
+    and app labels; nothing at that path is imported or executed.
+    """
+    rules = list(selected_rules() if rules is None else rules)
+    encoding = "utf-8"
+    if isinstance(source, bytes):
+        try:
+            text, encoding = decode_source(source)
+        except SourceDecodeError as exc:
+            return Analysis(None, [_whole_file_finding(str(exc))])
+        raw = source
+    else:
+        text = source
+        raw = None
+    src = SourceFile(text, path)
+    analysis = Analysis(src, encoding=encoding)
+
+    haystack = raw if raw is not None else text.encode("utf-8", errors="surrogatepass")
+    active = [r for r in rules if not r.triggers or any(t in haystack for t in r.triggers)]
+    if not active:
+        return analysis
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes etc.
+            tree = ast.parse(text, filename=path or "<unknown>")
+    except SyntaxError as exc:
+        analysis.findings.append(_syntax_error_finding(src, exc))
+        return analysis
+    except (ValueError, RecursionError, MemoryError) as exc:  # e.g. deeply nested code
+        analysis.findings.append(_whole_file_finding(f"cannot parse file: {exc}"))
+        return analysis
+    analysis.parsed = True
+
+    ctx = MigrationContext(src, tree)
+    findings: list[Finding] = []
+    for rule in active:
+        findings.extend(rule.check(ctx))
+    findings.sort(key=lambda f: (f.range.start, f.code or ""))
+
+    noqa_cache: dict[int, object] = {}
+    for finding in findings:
+        row = finding.noqa_row
+        if row not in noqa_cache:
+            noqa_cache[row] = parse_noqa(src.line(row))
+        comment = noqa_cache[row]
+        if comment is not None and finding.code and comment.suppresses(finding.code):  # type: ignore[attr-defined]
+            analysis.suppressed.append(finding)
+        else:
+            analysis.findings.append(finding)
+    return analysis
+
+
+def fixes_for(source: SourceFile, finding: Finding) -> list[Fix]:
+    """The fixes for one finding, built now (LibCST on the affected statement)."""
+    if finding.code is None:
+        return []
+    rule = get_rule(finding.code)
+    return rule.fixes(source, finding) if rule is not None else []

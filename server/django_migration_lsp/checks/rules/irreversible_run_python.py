@@ -1,0 +1,258 @@
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from ..base import (
+    Applicability,
+    Edit,
+    Finding,
+    Fix,
+    Invalid,
+    Position,
+    Range,
+    Rule,
+    Valid,
+    range_from_data,
+    range_to_data,
+)
+from ..context import MigrationContext, positional_params
+from ..source import SourceFile
+from ._operations import missing_reverses
+
+HEADER = "from django.db import migrations\n\n\n"
+
+
+class IrreversibleRunPython(Rule):
+    """
+    ## What it does
+    Checks for `RunPython` operations that have no reverse: no second positional
+    argument, no `reverse_code=`, or `reverse_code=None`.
+
+    ## Why is this bad?
+    Django cannot unapply such a migration. Rolling back past it, the command you
+    run when a release has to be undone, fails with
+    `IrreversibleError: Operation <RunPython ...> in shop.0003_x is not reversible`,
+    and every migration behind it is stuck too.
+
+    If the forward function has nothing to undo (it only fills in data that the
+    schema rollback removes anyway), say so with `migrations.RunPython.noop`.
+    Otherwise write a reverse function.
+
+    ## Example
+    ```python
+    migrations.RunPython(forwards)
+    ```
+
+    Use instead:
+    ```python
+    migrations.RunPython(forwards, migrations.RunPython.noop)
+    ```
+
+    ## Fix safety
+    Both fixes are unsafe. `RunPython.noop` makes the rollback run but does not
+    restore data that the forward function changed; the "write a reverse
+    function" fix adds a skeleton whose body you still have to write.
+
+    ## References
+    - [Django docs: `RunPython`](https://docs.djangoproject.com/en/stable/ref/migration-operations/#runpython)
+    """
+
+    code = "DJM001"
+    name = "irreversible-run-python"
+    summary = "`RunPython` operation without `reverse_code`"
+    triggers = (b"RunPython",)
+
+    VALID = [
+        Valid(
+            HEADER + "def forwards(apps, schema_editor):\n    pass\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]\n"
+        ),
+        Valid(
+            HEADER + "def forwards(apps, schema_editor):\n    pass\n\n\n"
+            "def backwards(apps, schema_editor):\n    pass\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [\n"
+            "        migrations.RunPython(code=forwards, reverse_code=backwards),\n"
+            "    ]\n"
+        ),
+        Valid(
+            "from myproject.ops import RunPython\n\n\n"
+            "class Migration:\n    operations = [RunPython(print)]\n"
+        ),
+        Valid(
+            HEADER + "kwargs = {'code': print, 'reverse_code': print}\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [migrations.RunPython(**kwargs)]\n"
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            HEADER + "def forwards(apps, schema_editor):\n    pass\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [migrations.RunPython(forwards)]\n",
+            range=(9, 19, 9, 39),
+            message="`migrations.RunPython` has no reverse; unapplying this migration raises "
+            "`IrreversibleError`",
+            fixed=HEADER + "def forwards(apps, schema_editor):\n    pass\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]\n",
+        ),
+        Invalid(
+            HEADER + "def forwards(apps, schema_editor):\n    pass\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [migrations.RunPython(forwards)]\n",
+            fix_index=1,
+            fixed=HEADER + "def forwards(apps, schema_editor):\n    pass\n\n\n"
+            "def reverse_forwards(apps, schema_editor):\n"
+            "    # TODO: undo what forwards() did. Until then, unapplying this migration\n"
+            "    # succeeds without changing any data.\n"
+            "    pass\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [migrations.RunPython(forwards, reverse_forwards)]\n",
+        ),
+        Invalid(
+            "from django.db.migrations import RunPython as RP\n\n\n"
+            "class Migration:\n"
+            "    operations = [\n"
+            "        RP(\n"
+            "            code=print,\n"
+            "            elidable=True,\n"
+            "        ),\n"
+            "    ]\n",
+            range=(6, 9, 6, 11),
+            fixed="from django.db.migrations import RunPython as RP\n\n\n"
+            "class Migration:\n"
+            "    operations = [\n"
+            "        RP(\n"
+            "            code=print,\n"
+            "            elidable=True,\n"
+            "            reverse_code=RP.noop,\n"
+            "        ),\n"
+            "    ]\n",
+        ),
+        Invalid(
+            HEADER + "class Migration(migrations.Migration):\n"
+            "    operations = [migrations.RunPython(print, reverse_code=None)]\n",
+            range=(5, 19, 5, 39),
+            fixed=HEADER + "class Migration(migrations.Migration):\n"
+            "    operations = [migrations.RunPython(print, reverse_code=migrations.RunPython.noop)]\n",
+        ),
+        Invalid(
+            HEADER + "class Migration(migrations.Migration):\n"
+            "    operations = [\n"
+            "        migrations.operations.special.RunPython(print),\n"
+            "    ]\n",
+            range=(6, 9, 6, 48),
+            fixed=HEADER + "class Migration(migrations.Migration):\n"
+            "    operations = [\n"
+            "        migrations.operations.special.RunPython(print, "
+            "migrations.operations.special.RunPython.noop),\n"
+            "    ]\n",
+        ),
+    ]
+
+    def check(self, ctx: MigrationContext) -> Iterator[Finding]:
+        for missing in missing_reverses(ctx, "RunPython", "code", "reverse_code"):
+            op = missing.op
+            data: dict = {
+                "call": range_to_data(ctx.source.node_range(op.call)),
+                "noop": f"{op.callee}.noop",
+                "positional": missing.forward_is_positional,
+                "none": (
+                    range_to_data(ctx.source.node_range(missing.none_reverse))
+                    if missing.none_reverse is not None
+                    else None
+                ),
+            }
+            skeleton = _skeleton_data(ctx, missing.forward, op.class_def)
+            if skeleton is not None and missing.none_reverse is None:
+                data["skeleton"] = skeleton
+            yield self.finding(
+                f"`{op.callee}` has no reverse; unapplying this migration raises "
+                "`IrreversibleError`",
+                ctx.source.node_range(op.call.func),
+                fix_data=data,
+            )
+
+    def fixes(self, source: SourceFile, finding: Finding) -> list[Fix]:
+        data = finding.fix_data or {}
+        noop = data["noop"]
+        fixes = [
+            Fix(
+                f"Add {noop} as reverse",
+                Applicability.UNSAFE,
+                (_pass_reverse(source, data, noop),),
+            )
+        ]
+        skeleton = data.get("skeleton")
+        if skeleton:
+            name = skeleton["name"]
+            fixes.append(
+                Fix(
+                    f"Write a reverse function {name}()",
+                    Applicability.UNSAFE,
+                    (_insert_skeleton(source, skeleton), _pass_reverse(source, data, name)),
+                )
+            )
+        return fixes
+
+
+def _pass_reverse(source: SourceFile, data: dict, value: str) -> Edit:
+    from ...fixes.calls import add_argument, replace_expression  # LibCST: only when fixing
+
+    if data.get("none"):
+        return replace_expression(source, range_from_data(data["none"]), value)
+    call = range_from_data(data["call"])
+    if data["positional"]:
+        return add_argument(source, call, value, index=1)
+    return add_argument(source, call, value, keyword="reverse_code")
+
+
+def _skeleton_data(
+    ctx: MigrationContext, forward: ast.expr, class_def: ast.ClassDef | None
+) -> dict | None:
+    """Where and how to write ``reverse_<forward>()``, if the forward is a plain function."""
+    if not isinstance(forward, ast.Name):
+        return None
+    fn = ctx._lookup_callable(forward, class_def)
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    name = f"reverse_{fn.name}"
+    taken = ctx.module_names | (
+        {n.name for n in class_def.body if hasattr(n, "name")} if class_def else set()
+    )
+    if name in taken:
+        return None
+    params = positional_params(fn)
+    if len(params) != 2:
+        params = ["apps", "schema_editor"]
+    def_indent = ctx.source.indentation(fn.lineno)
+    body_indent = ctx.source.indentation(fn.body[0].lineno)
+    if len(body_indent) <= len(def_indent) or fn.body[0].lineno == fn.lineno:
+        body_indent = def_indent + "    "
+    return {
+        "name": name,
+        "forward": fn.name,
+        "params": params,
+        "after_line": fn.end_lineno,
+        "indent": def_indent,
+        "body_indent": body_indent,
+        "blank_lines": 2 if fn in ctx.tree.body else 1,
+    }
+
+
+def _insert_skeleton(source: SourceFile, s: dict) -> Edit:
+    nl = source.newline
+    indent, body = s["indent"], s["body_indent"]
+    text = nl * (s["blank_lines"] + 1) + nl.join(
+        [
+            f"{indent}def {s['name']}({', '.join(s['params'])}):",
+            f"{body}# TODO: undo what {s['forward']}() did. Until then, unapplying this migration",
+            f"{body}# succeeds without changing any data.",
+            f"{body}pass",
+        ]
+    )
+    end = Position(s["after_line"], len(source.line(s["after_line"])))
+    return Edit(Range(end, end), text)

@@ -1,0 +1,65 @@
+"""Adding or replacing one argument of a call, keeping the call's layout."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..checks.base import Edit, Range
+from ..checks.source import SourceFile, minimal_edit
+
+_NO_SPACE = cst.SimpleWhitespace("")
+
+
+def _separator(call: cst.Call) -> cst.BaseParenthesizableWhitespace:
+    """The whitespace the call already puts between arguments."""
+    for arg in call.args[:-1]:
+        if isinstance(arg.comma, cst.Comma):
+            return arg.comma.whitespace_after
+    if isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace):
+        return call.whitespace_before_args  # one argument per line
+    return cst.SimpleWhitespace(" ")
+
+
+def _with_argument(call: cst.Call, new: cst.Arg, index: int) -> cst.Call:
+    args = list(call.args)
+    sep = _separator(call)
+    if index < len(args):
+        args.insert(index, new.with_changes(comma=cst.Comma(_NO_SPACE, sep)))
+        return call.with_changes(args=args)
+    last = args[-1]
+    args[-1] = last.with_changes(comma=cst.Comma(_NO_SPACE, sep), whitespace_after_arg=_NO_SPACE)
+    args.append(new.with_changes(comma=last.comma, whitespace_after_arg=last.whitespace_after_arg))
+    return call.with_changes(args=args)
+
+
+def _render(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
+
+
+def add_argument(
+    source: SourceFile,
+    call_range: Range,
+    value: str,
+    *,
+    keyword: str | None = None,
+    index: int | None = None,
+) -> Edit:
+    """Insert ``value`` (as ``keyword=value`` if given) into the call at ``call_range``.
+
+    ``index`` is the position among the call's arguments; ``None`` appends.
+    """
+    call = cst.parse_expression(source.slice(call_range))
+    assert isinstance(call, cst.Call)
+    arg = cst.Arg(value=cst.parse_expression(value))
+    if keyword is not None:
+        arg = arg.with_changes(
+            keyword=cst.Name(keyword), equal=cst.AssignEqual(_NO_SPACE, _NO_SPACE)
+        )
+    new_call = _with_argument(call, arg, len(call.args) if index is None else index)
+    return minimal_edit(source, call_range, _render(new_call))
+
+
+def replace_expression(source: SourceFile, rng: Range, value: str) -> Edit:
+    """Replace the expression at ``rng`` with ``value`` (which must parse)."""
+    cst.parse_expression(value)
+    return minimal_edit(source, rng, value)
