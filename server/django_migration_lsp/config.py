@@ -1,0 +1,260 @@
+"""Settings from ``[tool.django-migration-lsp]`` and which files are migrations.
+
+Shared by the CLI and the language server. Reading a pyproject.toml is the only
+I/O here; nothing of the user's project is imported or executed.
+
+.. code-block:: toml
+
+    [tool.django-migration-lsp]
+    select = ["DJM"]                  # codes or prefixes
+    ignore = ["DJM002"]
+    exclude = ["legacy/**"]           # globs, relative to this file's folder
+    extend-include = ["dojo/db_migrations/*.py"]
+    per-file-ignores = { "shop/migrations/0001_*.py" = ["DJM003"] }
+    unsafe-fixes = false
+    severity = { DJM003 = "error" }   # editors only: error|warning|information|hint
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path, PurePath
+from typing import Any
+
+from .checks.base import Rule, RuleSelection
+from .checks.engine import selected_rules
+from .checks.registry import all_rules
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SECTION = "django-migration-lsp"
+SKIP_DIRS = frozenset(
+    {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "site-packages", "build", "dist",
+     ".tox", ".nox", ".mypy_cache", ".ruff_cache", ".pytest_cache", "__pycache__"}
+)
+SEVERITIES = ("error", "warning", "information", "hint")
+
+
+class ConfigError(ValueError):
+    """A configuration problem, with a message fit for a user."""
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """Translate a gitignore-like glob (``*``, ``?``, ``**``) to a regex on posix paths."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+@dataclass(frozen=True)
+class Glob:
+    """A glob; one without ``/`` matches a file or directory name at any depth."""
+
+    pattern: str
+
+    @cached_property
+    def _regex(self) -> re.Pattern[str]:
+        return _glob_regex(self.pattern.strip("/"))
+
+    def matches(self, relative: PurePath) -> bool:
+        parts = relative.parts
+        if "/" not in self.pattern.strip("/"):
+            return any(self._regex.match(part) for part in parts)
+        # The path itself or any folder above it.
+        return any(self._regex.match("/".join(parts[:n])) for n in range(len(parts), 0, -1))
+
+
+def _str_list(value: Any, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"`{key}` must be a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _codes(value: Any, key: str) -> tuple[str, ...]:
+    codes = tuple(c.strip().upper() for c in _str_list(value, key))
+    known = tuple(all_rules())
+    for code in codes:
+        if code != "ALL" and not any(k.startswith(code) for k in known):
+            raise ConfigError(f"`{key}` names an unknown rule code `{code}` (known: {', '.join(known)})")
+    return codes
+
+
+@dataclass(frozen=True)
+class Config:
+    select: tuple[str, ...] = ("DJM",)
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[Glob, ...] = ()
+    extend_include: tuple[Glob, ...] = ()
+    per_file_ignores: tuple[tuple[Glob, tuple[str, ...]], ...] = ()
+    unsafe_fixes: bool = False
+    severity: Mapping[str, str] = field(default_factory=dict)
+    #: Folder that globs are relative to (the pyproject.toml's folder).
+    root: Path | None = None
+    #: The file the settings came from, if any.
+    path: Path | None = None
+
+    def relative(self, path: Path) -> PurePath:
+        if self.root is not None:
+            try:
+                return path.resolve().relative_to(self.root.resolve())
+            except (ValueError, OSError):
+                pass
+        return PurePath(path)
+
+    def is_excluded(self, path: Path) -> bool:
+        rel = self.relative(path)
+        return any(g.matches(rel) for g in self.exclude)
+
+    def is_migration(self, path: Path) -> bool:
+        """``*.py`` (not ``__init__.py``) under a ``migrations`` folder, or an extra glob."""
+        if path.suffix != ".py" or path.name == "__init__.py":
+            return False
+        rel = self.relative(path)
+        if "migrations" in rel.parts[:-1] or any(g.matches(rel) for g in self.extend_include):
+            return not self.is_excluded(path)
+        return False
+
+    def selection_for(self, path: Path | None) -> RuleSelection:
+        ignore = list(self.ignore)
+        if path is not None and self.per_file_ignores:
+            rel = self.relative(path)
+            for glob, codes in self.per_file_ignores:
+                if glob.matches(rel):
+                    ignore.extend(codes)
+        return RuleSelection(self.select, tuple(ignore))
+
+    def rules_for(self, path: Path | None) -> list[Rule]:
+        return selected_rules(self.selection_for(path))
+
+    def with_overrides(self, **changes: Any) -> Config:
+        return replace(self, **changes)
+
+
+def parse_config(table: Mapping[str, Any], root: Path | None = None, path: Path | None = None) -> Config:
+    """Build a :class:`Config` from a ``[tool.django-migration-lsp]`` table."""
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"[tool.{SECTION}] must be a table")
+    kwargs: dict[str, Any] = {"root": root, "path": path}
+    for key, value in table.items():
+        if key == "select":
+            kwargs["select"] = _codes(value, key)
+        elif key == "ignore":
+            kwargs["ignore"] = _codes(value, key)
+        elif key == "exclude":
+            kwargs["exclude"] = tuple(Glob(p) for p in _str_list(value, key))
+        elif key == "extend-include":
+            kwargs["extend_include"] = tuple(Glob(p) for p in _str_list(value, key))
+        elif key == "per-file-ignores":
+            if not isinstance(value, Mapping):
+                raise ConfigError("`per-file-ignores` must be a table of glob = [codes]")
+            kwargs["per_file_ignores"] = tuple(
+                (Glob(glob), _codes(codes, f"per-file-ignores.{glob}"))
+                for glob, codes in value.items()
+            )
+        elif key == "unsafe-fixes":
+            if not isinstance(value, bool):
+                raise ConfigError(f"`unsafe-fixes` must be true or false, got {value!r}")
+            kwargs["unsafe_fixes"] = value
+        elif key == "severity":
+            kwargs["severity"] = parse_severity(value)
+        else:
+            raise ConfigError(f"unknown setting `{key}` in [tool.{SECTION}]")
+    return Config(**kwargs)
+
+
+def parse_severity(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise ConfigError("`severity` must be a table of CODE = level")
+    out = {}
+    for code, level in value.items():
+        _codes([code], "severity")
+        if not isinstance(level, str) or level.lower() not in SEVERITIES:
+            raise ConfigError(f"severity of {code} must be one of {', '.join(SEVERITIES)}, got {level!r}")
+        out[code.upper()] = level.lower()
+    return out
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above ``start`` that has our section."""
+    here = start if start.is_dir() else start.parent
+    for folder in (here, *here.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                return candidate  # let load_config report it
+            if SECTION in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def load_config(start: Path) -> Config:
+    """Settings for files at or below ``start``; defaults when none are found."""
+    pyproject = find_pyproject(start.resolve())
+    if pyproject is None:
+        return Config(root=(start if start.is_dir() else start.parent).resolve())
+    return load_pyproject(pyproject)
+
+
+def load_pyproject(pyproject: Path) -> Config:
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {pyproject}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{pyproject} is not valid TOML: {exc}") from None
+    table = data.get("tool", {}).get(SECTION, {})
+    try:
+        return parse_config(table, pyproject.parent, pyproject)
+    except ConfigError as exc:
+        raise ConfigError(f"{pyproject}: {exc}") from None
+
+
+def iter_migration_files(paths: Iterable[Path], config: Config) -> Iterator[Path]:
+    """Migration files named by ``paths``: files named explicitly, and walks of folders.
+
+    A file named explicitly is always yielded. Walks skip VCS, virtualenv and
+    build folders and ``exclude`` globs, and do not follow symbolic links to
+    folders (no loops).
+    """
+    seen: set[Path] = set()
+    for path in paths:
+        if not path.is_dir():
+            if path not in seen:
+                seen.add(path)
+                yield path
+            continue
+        for folder, dirs, files in os.walk(path):
+            base = Path(folder)
+            dirs[:] = sorted(
+                d for d in dirs if d not in SKIP_DIRS and not config.is_excluded(base / d)
+            )
+            for name in sorted(files):
+                file = base / name
+                if file not in seen and config.is_migration(file):
+                    seen.add(file)
+                    yield file
