@@ -1,0 +1,557 @@
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from ..app_labels import app_label
+from ..base import (
+    Applicability,
+    Edit,
+    Finding,
+    Fix,
+    Invalid,
+    Position,
+    Range,
+    Related,
+    Rule,
+    Valid,
+    range_from_data,
+    range_to_data,
+)
+from ..context import (
+    BUILTIN_NAMES,
+    GET_USER_MODEL,
+    Entry,
+    FunctionNode,
+    ImportBinding,
+    MigrationContext,
+    ScopeChain,
+    dotted_name,
+    local_names,
+)
+from ..source import SourceFile
+
+#: Attributes that only a model class has, and that hit the database or its state.
+MODEL_ATTRIBUTES = frozenset(
+    {"objects", "_default_manager", "_base_manager", "DoesNotExist", "MultipleObjectsReturned", "_meta"}
+)
+#: ``models`` modules that hold field classes, not models.
+FIELD_MODULES = frozenset({"django.db.models", "django.contrib.gis.db.models"})
+#: Packages whose ``models`` submodule is the field library (``from django.db import models``).
+FIELD_PACKAGES = frozenset({"django.db", "django.contrib.gis.db"})
+
+
+def models_package(module: str) -> str | None:
+    """``"shop"`` for ``"shop.models"`` or ``"shop.models.orders"``; ``None`` otherwise."""
+    parts = module.split(".")
+    if "models" not in parts[1:]:
+        return None
+    i = parts.index("models", 1)
+    if ".".join(parts[: i + 1]) in FIELD_MODULES or module.startswith("django.db."):
+        return None
+    return ".".join(parts[:i])
+
+
+def is_class_name(name: str) -> bool:
+    """``Order`` or ``ContentType``: not ``make_code`` and not ``STATUS_CHOICES``."""
+    return name[:1].isupper() and not name.isupper()
+
+
+@dataclass
+class Use:
+    """A run-time use of a model class inside a function that ``migrate`` runs."""
+
+    node: ast.expr  # the expression naming the model: ``Order`` or ``models.Order``
+    model: str  # class name, e.g. ``Order``
+    owner: Entry  # the function that runs it (the outermost, for nested functions)
+
+
+@dataclass
+class Hot:
+    """One binding of live application models, and where migration code uses it."""
+
+    kind: str  # "import" | "module" | "star" | "user_model"
+    anchor: ast.AST  # where to report
+    module: str  # e.g. "shop.models"; "" for get_user_model
+    package: str
+    binding: ImportBinding | None = None
+    uses: list[Use] = field(default_factory=list)
+
+
+def _is_value_use(node: ast.expr, parent: ast.AST | None) -> bool:
+    """Is ``node`` used as a model: manager access, instantiation, or passed on?"""
+    if isinstance(parent, ast.Attribute) and parent.value is node:
+        return parent.attr in MODEL_ATTRIBUTES
+    if isinstance(parent, ast.Call):
+        return True  # ``Order(...)``, ``isinstance(x, Order)``, ``f(Order)``
+    return isinstance(
+        parent,
+        (ast.keyword, ast.Assign, ast.AnnAssign, ast.Return, ast.List, ast.Tuple, ast.Set,
+         ast.Dict, ast.Starred, ast.Yield, ast.YieldFrom, ast.NamedExpr),
+    )
+
+
+class HotModelImport(Rule):
+    """
+    ## What it does
+    Checks for model classes imported from application code (`from shop.models
+    import Order`, `from shop import models`, `import shop.models`,
+    `django.contrib.auth.models.Group`, `get_user_model()`) and used while the
+    migration runs: inside a `RunPython` function or a helper it calls.
+
+    ## Why is this bad?
+    A migration must see the models as they were when it was written. Django
+    hands every `RunPython` function that historical state as `apps`. The class
+    in `models.py` is the model as it is *today*: it works while both agree, then
+    breaks weeks later, on a fresh database or a rollback, when `models.py` has a
+    field that this migration's tables do not have yet (`no such column`), or has
+    lost one.
+
+    Django itself writes `import shop.models` into schema migrations, for callable
+    defaults, custom fields, managers and validators. Those run when the file is
+    imported, not against the database, and are not reported.
+
+    ## Example
+    ```python
+    from shop.models import Order
+
+
+    def forwards(apps, schema_editor):
+        Order.objects.filter(status="").update(status="new")
+    ```
+
+    Use instead:
+    ```python
+    def forwards(apps, schema_editor):
+        Order = apps.get_model("shop", "Order")
+        Order.objects.filter(status="").update(status="new")
+    ```
+
+    ## Fix safety
+    The fix is unsafe: the historical model has the fields of this migration's
+    state but none of the live class's custom methods or managers, so code that
+    calls them needs rewriting. It is offered when every use sits in a function
+    with the historical-apps parameter; otherwise the message says why not.
+
+    ## References
+    - [Django docs: data migrations](https://docs.djangoproject.com/en/stable/topics/migrations/#data-migrations)
+    """
+
+    code = "DJM003"
+    name = "hot-model-import"
+    summary = "Model from application code used while the migration runs"
+    triggers = (b"RunPython",)
+
+    VALID = [
+        # The autodetector's own import, used for a callable default at import time.
+        Valid(
+            "import shop.models\nfrom django.db import migrations, models\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [\n"
+            "        migrations.AddField('order', 'code', models.CharField(default=shop.models.make_code)),\n"
+            "        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop),\n"
+            "    ]\n"
+        ),
+        # The historical model shadows the import.
+        Valid(
+            "from django.db import migrations\nfrom shop.models import Order\n\n\n"
+            "def forwards(apps, schema_editor):\n"
+            "    Order = apps.get_model('shop', 'Order')\n"
+            "    Order.objects.update(status='new')\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]\n"
+        ),
+        # A helper function from a models module is not a model.
+        Valid(
+            "from django.db import migrations\nfrom shop.models import make_code\n\n\n"
+            "def forwards(apps, schema_editor):\n"
+            "    Order = apps.get_model('shop', 'Order')\n"
+            "    for order in Order.objects.all():\n"
+            "        order.code = make_code()\n"
+            "        order.save()\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]\n"
+        ),
+        # Never called by migrate: not reachable from the Migration class.
+        Valid(
+            "from django.db import migrations\nfrom shop.models import Order\n\n\n"
+            "def unused():\n    return Order.objects.count()\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [migrations.RunPython(migrations.RunPython.noop)]\n"
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            "from django.db import migrations\nfrom shop.models import Order\n\n\n"
+            "def forwards(apps, schema_editor):\n"
+            "    \"\"\"Give every order a status.\"\"\"\n"
+            "    Order.objects.filter(status='').update(status='new')\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]\n",
+            range=(2, 25, 2, 30),
+            message="Model `Order` from `shop.models` is the live class, used while the "
+            "migration runs (line 7); use `apps.get_model('shop', 'Order')` instead",
+            fixed="from django.db import migrations\n\n\n"
+            "def forwards(apps, schema_editor):\n"
+            "    \"\"\"Give every order a status.\"\"\"\n"
+            "    Order = apps.get_model('shop', 'Order')\n"
+            "    Order.objects.filter(status='').update(status='new')\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]\n",
+        ),
+        Invalid(
+            "from django.db import migrations\nfrom territory import models\n\n\n"
+            "def populate(registry, schema_editor):\n"
+            "    for coop in models.ChickenCoopLocations.objects.all():\n"
+            "        coop.has_chickens = True\n"
+            "        coop.save()\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [migrations.RunPython(populate, migrations.RunPython.noop)]\n",
+            range=(2, 23, 2, 29),
+            fixed="from django.db import migrations\n\n\n"
+            "def populate(registry, schema_editor):\n"
+            "    ChickenCoopLocations = registry.get_model(\"territory\", \"ChickenCoopLocations\")\n"
+            "    for coop in ChickenCoopLocations.objects.all():\n"
+            "        coop.has_chickens = True\n"
+            "        coop.save()\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [migrations.RunPython(populate, migrations.RunPython.noop)]\n",
+            path="territory/migrations/0002_populate_has_chickens.py",
+        ),
+        Invalid(
+            "from django.contrib.auth import get_user_model\nfrom django.db import migrations\n\n\n"
+            "def forwards(apps, schema_editor):\n"
+            "    get_user_model().objects.filter(email='').delete()\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]\n",
+            range=(6, 5, 6, 21),
+            fixed="from django.conf import settings\nfrom django.db import migrations\n\n\n"
+            "def forwards(apps, schema_editor):\n"
+            "    apps.get_model(settings.AUTH_USER_MODEL).objects.filter(email='').delete()\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]\n",
+        ),
+        Invalid(
+            "from django.db import migrations\n\n\n"
+            "def helper():\n"
+            "    from django.contrib.auth.models import Group\n"
+            "    Group.objects.get_or_create(name='editors')\n\n\n"
+            "def forwards(apps, schema_editor):\n"
+            "    helper()\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]\n",
+            range=(5, 44, 5, 49),
+            message="Model `Group` from `django.contrib.auth.models` is the live class, used "
+            "while the migration runs (line 6); use `apps.get_model('auth', 'Group')` "
+            "instead (no automatic fix: `helper()` has no `apps` parameter)",
+            fixed=None,
+        ),
+    ]
+
+    def check(self, ctx: MigrationContext) -> Iterator[Finding]:
+        entries = ctx.entries
+        if not entries:
+            return
+        for hot in self._hot_bindings(ctx, entries):
+            yield self._report(ctx, hot)
+
+    # -- detection ---------------------------------------------------------
+
+    def _hot_bindings(self, ctx: MigrationContext, entries: list[Entry]) -> list[Hot]:
+        hots: dict[object, Hot] = {}
+        star = next((b for b in ctx.module_star_imports if models_package(b.imported)), None)
+        module_user_models = _module_user_model_names(ctx)
+
+        for entry in entries:
+            parents: dict[ast.AST, ast.AST] = {}
+            for parent in ast.walk(entry.node):
+                for child in ast.iter_child_nodes(parent):
+                    parents[child] = parent
+            chains: dict[ast.AST, ScopeChain] = {entry.node: ScopeChain(ctx).push(entry.node)}
+
+            def chain_for(node: ast.AST) -> ScopeChain:
+                fn = parents.get(node)
+                while fn is not None and not isinstance(
+                    fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+                ):
+                    fn = parents.get(fn)
+                if fn is None:
+                    return chains[entry.node]
+                if fn not in chains:
+                    chains[fn] = chain_for(fn).push(fn)
+                return chains[fn]
+
+            for node in ast.walk(entry.node):
+                if not isinstance(node, ast.Name) or not isinstance(node.ctx, ast.Load):
+                    continue
+                resolved = chain_for(node).resolve(node.id)
+                if resolved == "local":
+                    continue
+                if resolved is None:
+                    if node.id in module_user_models:
+                        call = module_user_models[node.id]
+                        if _is_value_use(node, parents.get(node)):
+                            hot = hots.setdefault(
+                                call, Hot("user_model", call, "", "django.contrib.auth")
+                            )
+                            hot.uses.append(Use(node, node.id, entry))
+                    elif (
+                        star is not None
+                        and node.id not in ctx.module_names
+                        and node.id not in BUILTIN_NAMES
+                        and is_class_name(node.id)
+                        and _is_value_use(node, parents.get(node))
+                    ):
+                        hot = hots.setdefault(
+                            star,
+                            Hot("star", star.alias, star.imported, models_package(star.imported) or "", star),
+                        )
+                        hot.uses.append(Use(node, node.id, entry))
+                    continue
+                assert isinstance(resolved, ImportBinding)
+                self._classify_use(node, resolved, parents, entry, hots)
+        return list(hots.values())
+
+    def _classify_use(
+        self,
+        node: ast.Name,
+        binding: ImportBinding,
+        parents: dict[ast.AST, ast.AST],
+        entry: Entry,
+        hots: dict[object, Hot],
+    ) -> None:
+        # Climb the attribute chain: ``shop.models.Order.objects`` from ``shop``.
+        expr: ast.expr = node
+        chain = [node]
+        while isinstance(parents.get(expr), ast.Attribute):
+            expr = parents[expr]  # type: ignore[assignment]
+            chain.append(expr)
+        qualified_of = {
+            id(e): binding.qualified + dotted_name(e)[len(binding.name) :]  # type: ignore[index]
+            for e in chain
+        }
+        for e in chain:
+            qualified = qualified_of[id(e)]
+            parent = parents.get(e)
+            if qualified in GET_USER_MODEL:
+                if isinstance(parent, ast.Call) and parent.func is e:
+                    hot = hots.setdefault(parent, Hot("user_model", parent, "", "django.contrib.auth", binding))
+                    hot.uses.append(Use(parent, "get_user_model()", entry))
+                return
+            module, _, cls = qualified.rpartition(".")
+            package = models_package(module)
+            if package is None or not module.endswith(".models") and ".models." not in module:
+                continue
+            # ``from shop.models import Order`` names the class itself; otherwise
+            # a module is bound: ``models.Order`` / ``shop.models.Order``.
+            kind = "import" if e is node else "module"
+            if not (is_class_name(cls) or (isinstance(parent, ast.Attribute) and parent.attr in MODEL_ATTRIBUTES)):
+                return
+            if _is_value_use(e, parent):
+                hot = hots.setdefault(
+                    binding, Hot(kind, binding.alias, module, package, binding)
+                )
+                hot.uses.append(Use(e, cls, entry))
+            return
+
+    # -- reporting ---------------------------------------------------------
+
+    def _report(self, ctx: MigrationContext, hot: Hot) -> Finding:
+        src = ctx.source
+        q = _quote(ctx)
+        label = app_label(hot.package, src.path)
+        lines = ", ".join(str(n) for n in sorted({u.node.lineno for u in hot.uses}))
+        where = f"(line{'s' if ',' in lines else ''} {lines})"
+        models = sorted({u.model for u in hot.uses})
+        if hot.kind == "user_model":
+            target = "apps.get_model(settings.AUTH_USER_MODEL)"
+            message = (
+                f"`get_user_model()` returns the live user model, used while the migration "
+                f"runs {where}; use `{target}` instead"
+            )
+        else:
+            target = ", ".join(f"apps.get_model({q}{label}{q}, {q}{m}{q})" for m in models)
+            message = (
+                f"Model{'s' if len(models) > 1 else ''} {', '.join(f'`{m}`' for m in models)} "
+                f"from `{hot.module}` {'are the live classes' if len(models) > 1 else 'is the live class'}, "
+                f"used while the migration runs {where}; use `{target}` instead"
+            )
+        data, reason = _fix_data(ctx, hot, label, q)
+        if reason:
+            message += f" (no automatic fix: {reason})"
+        related = tuple(
+            Related(src.node_range(u.node), f"`{u.model}` used here while the migration runs")
+            for u in hot.uses
+        )
+        return self.finding(message, src.node_range(hot.anchor), related=related, fix_data=data)
+
+    # -- fixing ------------------------------------------------------------
+
+    def fixes(self, source: SourceFile, finding: Finding) -> list[Fix]:
+        data = finding.fix_data
+        if not data:
+            return []
+        edits: list[Edit] = []
+        nl = source.newline
+        for ins in data["inserts"]:
+            at = Position(*ins["at"])
+            text = "".join(f"{ins['indent']}{line}{nl}" for line in ins["lines"])
+            if ins["after_docstring"]:
+                text = nl + text[: -len(nl)]
+            edits.append(Edit(Range(at, at), text))
+        for rng, text in data["rewrites"]:
+            edits.append(Edit(range_from_data(rng), text))
+        removal = data.get("remove")
+        if removal:
+            from ...fixes.imports import remove_import_names  # LibCST: only when fixing
+
+            edits.append(
+                remove_import_names(source, range_from_data(removal["statement"]), set(removal["aliases"]))
+            )
+        if data.get("settings_import_at"):
+            at = Position(data["settings_import_at"], 0)
+            edits.append(Edit(Range(at, at), f"from django.conf import settings{nl}"))
+        return [Fix(data["title"], Applicability.UNSAFE, tuple(edits))]
+
+
+def _quote(ctx: MigrationContext) -> str:
+    """The quote the file uses for short strings (docstrings aside); black's by default."""
+    counts = {"'": 0, '"': 0}
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            line = ctx.source.line(node.lineno).encode("utf-8")
+            opening = line[node.col_offset : node.col_offset + 4].lstrip(b"rRbBuUfF")
+            if opening[:1] in (b"'", b'"') and opening[:3] not in (b"'" * 3, b'"' * 3):
+                counts[opening[:1].decode()] += 1
+    return "'" if counts["'"] > counts['"'] else '"'
+
+
+def _module_user_model_names(ctx: MigrationContext) -> dict[str, ast.Call]:
+    """Module-level ``User = get_user_model()`` assignments."""
+    found = {}
+    for stmt in ctx.tree.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and isinstance(stmt.value, ast.Call)
+            and ctx.qualified_name(stmt.value.func) in GET_USER_MODEL
+        ):
+            found[stmt.targets[0].id] = stmt.value
+    return found
+
+
+def _fix_data(ctx: MigrationContext, hot: Hot, label: str, q: str) -> tuple[dict | None, str | None]:
+    """Everything the fix needs, or the reason there is none."""
+    src = ctx.source
+    owners: dict[int, Entry] = {}
+    for use in hot.uses:
+        owners.setdefault(id(use.owner.node), use.owner)
+    for owner in owners.values():
+        name = ctx.function_name(owner.node)
+        if isinstance(owner.node, ast.Lambda):
+            return None, "it is used in a lambda"
+        if owner.apps_param is None:
+            return None, f"`{name}()` has no `apps` parameter"
+        if owner.node.body[0].lineno == owner.node.lineno:
+            return None, f"`{name}()` is written on one line"
+
+    inserts, rewrites = [], []
+    fixed_nodes: set[int] = set()
+    settings_needed = False
+    for owner in owners.values():
+        fn = owner.node
+        apps = owner.apps_param
+        own_uses = [u for u in hot.uses if u.owner is owner]
+        lines: list[str] = []
+        if hot.kind == "user_model" and hot.anchor in [u.node for u in own_uses]:
+            # ``get_user_model()`` called in the function: rewrite each call in place.
+            for use in own_uses:
+                rewrites.append([range_to_data(src.node_range(use.node)), f"{apps}.get_model(settings.AUTH_USER_MODEL)"])
+                fixed_nodes.add(id(use.node))
+            settings_needed = True
+        elif hot.kind == "user_model":
+            local = own_uses[0].model
+            lines.append(f"{local} = {apps}.get_model(settings.AUTH_USER_MODEL)")
+            settings_needed = True
+        else:
+            taken = local_names(fn) | ctx.module_names
+            for model in sorted({u.model for u in own_uses}):
+                local = model
+                if hot.kind == "import" and hot.binding is not None:
+                    local = hot.binding.name
+                elif model in taken:
+                    return None, f"`{model}` is already a name in `{fn.name}()`"  # type: ignore[union-attr]
+                lines.append(f"{local} = {apps}.get_model({q}{label}{q}, {q}{model}{q})")
+            for use in own_uses:
+                fixed_nodes.add(id(use.node))
+                if hot.kind == "module":
+                    rewrites.append([range_to_data(src.node_range(use.node)), use.model])
+        if lines:
+            body = fn.body  # type: ignore[union-attr]
+            first = body[0]
+            docstring = (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            )
+            if docstring and len(body) > 1:
+                first, docstring = body[1], False
+            first_line = min(
+                [first.lineno, *(d.lineno for d in getattr(first, "decorator_list", ()))]
+            )
+            indent = src.indentation(first_line)
+            if docstring:
+                end = src.position(first.end_lineno, first.end_col_offset)
+                at = [end.line, end.column]
+            else:
+                at = [first_line, 0]
+            inserts.append({"at": at, "indent": indent, "lines": lines, "after_docstring": docstring})
+
+    data: dict = {"inserts": inserts, "rewrites": rewrites}
+    binding = hot.binding
+    if binding is not None and binding.name != "*" and _unused_elsewhere(ctx, binding, fixed_nodes, hot):
+        data["remove"] = {
+            "statement": range_to_data(src.node_range(binding.statement)),
+            "aliases": [binding.statement.names.index(binding.alias)],
+        }
+    if settings_needed and not _has_settings(ctx):
+        first_import = next(
+            (s for s in ctx.tree.body if isinstance(s, (ast.Import, ast.ImportFrom))), None
+        )
+        data["settings_import_at"] = first_import.lineno if first_import else 1
+    models = sorted({u.model for u in hot.uses})
+    if hot.kind == "user_model":
+        data["title"] = "Replace with apps.get_model(settings.AUTH_USER_MODEL)"
+    elif len(models) == 1:
+        data["title"] = f"Replace with apps.get_model({q}{label}{q}, {q}{models[0]}{q})"
+    else:
+        data["title"] = f"Replace with apps.get_model() for {', '.join(models)}"
+    return data, None
+
+
+def _unused_elsewhere(ctx: MigrationContext, binding: ImportBinding, fixed: set[int], hot: Hot) -> bool:
+    """Does nothing but the fixed uses refer to the name this import binds?"""
+    scope: list[ast.AST] = [binding.function] if binding.function is not None else [ctx.tree]
+    for root in scope:
+        for node in ast.walk(root):
+            if isinstance(node, ast.Name) and node.id == binding.name and not isinstance(node.ctx, ast.Store):
+                if id(node) in fixed or _inside_fixed(node, fixed, hot):
+                    continue
+                return False
+    return True
+
+
+def _inside_fixed(name: ast.Name, fixed: set[int], hot: Hot) -> bool:
+    for use in hot.uses:
+        if id(use.node) in fixed:
+            for sub in ast.walk(use.node):
+                if sub is name:
+                    return True
+    return False
+
+
+def _has_settings(ctx: MigrationContext) -> bool:
+    binding = ctx.module_bindings.get("settings")
+    return binding is not None and binding.qualified == "django.conf.settings"
