@@ -101,6 +101,7 @@ class Valid:
     """Example source on which a rule reports nothing."""
 
     code: str
+    path: str = "shop/migrations/0002_example.py"
 
 
 @dataclass(frozen=True)

@@ -259,7 +259,7 @@ class HotModelImport(Rule):
     # -- detection ---------------------------------------------------------
 
     def _hot_bindings(self, ctx: MigrationContext, entries: list[Entry]) -> list[Hot]:
-        hots: dict[object, Hot] = {}
+        hots: dict[object, Hot] = {}  # insertion-ordered: report in source order
         star = next((b for b in ctx.module_star_imports if models_package(b.imported)), None)
         module_user_models = _module_user_model_names(ctx)
 
@@ -311,6 +311,8 @@ class HotModelImport(Rule):
                     continue
                 assert isinstance(resolved, ImportBinding)
                 self._classify_use(node, resolved, parents, entry, hots)
+        for hot in hots.values():
+            hot.uses.sort(key=lambda u: (u.node.lineno, u.node.col_offset))
         return list(hots.values())
 
     def _classify_use(
