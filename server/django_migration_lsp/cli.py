@@ -131,6 +131,7 @@ def _check_file(path: Path, selection: RuleSelection, opts: Options, unsafe: boo
         result.findings, result.fixes = analysis.findings, [[] for _ in analysis.findings]
         return
     original = analysis.source.text
+    encoding = analysis.encoding  # re-analysing fixed text must not lose it
     text = original
 
     if opts.fix or opts.diff:
@@ -163,7 +164,7 @@ def _check_file(path: Path, selection: RuleSelection, opts: Options, unsafe: boo
                     )
                 )
             else:
-                write_atomic(path, text, analysis.encoding)
+                write_atomic(path, text, encoding)
 
     if opts.add_noqa and analysis.findings:
         edits = []
@@ -190,7 +191,7 @@ def _check_file(path: Path, selection: RuleSelection, opts: Options, unsafe: boo
         if edits:
             text = analysis.source.apply(edits)
             ast.parse(text)
-            write_atomic(path, text, analysis.encoding)
+            write_atomic(path, text, encoding)
             analysis = analyze(text, str(path), rules=rules)
 
     result.findings = analysis.findings

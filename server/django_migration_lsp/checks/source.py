@@ -39,7 +39,16 @@ def decode_source(data: bytes) -> tuple[str, str]:
         raise SourceDecodeError("binary file (contains NUL bytes); not Python source")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:  # unknown codec in a coding cookie, or BOM + cookie mismatch
+    except SyntaxError as exc:
+        # No usable cookie and the first lines are not UTF-8, an unknown codec in
+        # the cookie, or a BOM that contradicts the cookie.
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise SourceDecodeError(
+                f"cannot decode file as utf-8 at byte {bad.start}: {bad.reason} "
+                "(add a `# -*- coding: ... -*-` line if the file uses another encoding)"
+            ) from None
         raise SourceDecodeError(f"cannot determine the file's encoding: {exc.msg}") from None
     try:
         text = data.decode(encoding)

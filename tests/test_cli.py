@@ -1,0 +1,269 @@
+"""The ``check`` command as a user runs it: a subprocess in a project folder."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from django_migration_lsp.checks.registry import all_rules
+from django_migration_lsp.docs import render_rule
+
+MISSING_REVERSE = """\
+from django.db import migrations
+
+
+def forwards(apps, schema_editor):
+    pass
+
+
+class Migration(migrations.Migration):
+    operations = [migrations.RunPython(forwards)]
+"""
+CLEAN = MISSING_REVERSE.replace("(forwards)", "(forwards, migrations.RunPython.noop)")
+
+
+def run(cwd: Path, *args: str, check_exit: int | None = None) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [sys.executable, "-m", "django_migration_lsp", "check", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if check_exit is not None:
+        assert proc.returncode == check_exit, (proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def write(root: Path, rel: str, content: str | bytes) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    write(tmp_path, "shop/migrations/__init__.py", "")
+    write(tmp_path, "shop/migrations/0002_data.py", MISSING_REVERSE)
+    write(tmp_path, "shop/migrations/0001_initial.py", CLEAN)
+    write(tmp_path, "shop/models.py", "from django.db import migrations\nmigrations.RunPython(print)\n")
+    return tmp_path
+
+
+def test_text_output_and_exit_codes(project: Path):
+    proc = run(project, check_exit=1)
+    assert proc.stdout.splitlines()[0] == (
+        "shop/migrations/0002_data.py:9:19: DJM001 `migrations.RunPython` has no reverse; "
+        "unapplying this migration raises `IrreversibleError`"
+    )
+    assert "Found 1 problem." in proc.stdout
+    assert "available with `--fix --unsafe-fixes`" in proc.stdout
+    assert "models.py" not in proc.stdout  # not a migration
+    assert run(project, "--exit-zero", check_exit=0).stdout
+    assert "All checks passed!" in run(project, "--ignore", "DJM001", check_exit=0).stdout
+    assert "All checks passed!" in run(project, "--select", "DJM002", check_exit=0).stdout
+
+
+def test_explicit_file_is_always_checked(project: Path):
+    proc = run(project, "shop/models.py", check_exit=1)
+    assert "shop/models.py:2:1: DJM001" in proc.stdout
+
+
+def test_json_has_ruffs_shape(project: Path):
+    items = json.loads(run(project, "--format", "json", check_exit=1).stdout)
+    assert len(items) == 1
+    item = items[0]
+    assert set(item) == {
+        "cell", "code", "end_location", "filename", "fix", "location", "message", "noqa_row", "url",
+    }
+    assert item["code"] == "DJM001"
+    assert item["filename"] == str(project / "shop/migrations/0002_data.py")
+    assert item["location"] == {"row": 9, "column": 19}
+    assert item["end_location"] == {"row": 9, "column": 39}
+    assert item["noqa_row"] == 9
+    assert item["url"].endswith("docs/rules/DJM001.md")
+    assert item["fix"]["applicability"] == "unsafe"
+    assert item["fix"]["message"] == "Add migrations.RunPython.noop as reverse"
+    assert item["fix"]["edits"] == [
+        {
+            "content": ", migrations.RunPython.noop",
+            "location": {"row": 9, "column": 48},
+            "end_location": {"row": 9, "column": 48},
+        }
+    ]
+
+
+def test_github_and_sarif(project: Path):
+    gh = run(project, "--format", "github", check_exit=1).stdout.strip()
+    assert gh.startswith(
+        "::error title=django-migration-lsp (DJM001),file=shop/migrations/0002_data.py,"
+        "line=9,col=19,endLine=9,endColumn=39::"
+    )
+    sarif = json.loads(run(project, "--format", "sarif", check_exit=1).stdout)
+    assert sarif["version"] == "2.1.0"
+    run_ = sarif["runs"][0]
+    assert [r["id"] for r in run_["tool"]["driver"]["rules"]] == list(all_rules())
+    (result,) = run_["results"]
+    assert result["ruleId"] == "DJM001"
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert region == {"startLine": 9, "startColumn": 19, "endLine": 9, "endColumn": 39}
+
+
+def test_fix_needs_unsafe_fixes(project: Path):
+    path = project / "shop/migrations/0002_data.py"
+    run(project, "--fix", check_exit=1)
+    assert path.read_text() == MISSING_REVERSE  # the only fix is unsafe
+    proc = run(project, "--fix", "--unsafe-fixes", check_exit=0)
+    assert "1 fixed, 0 remaining" in proc.stdout
+    assert path.read_text() == CLEAN
+    run(project, check_exit=0)
+
+
+def test_unsafe_fixes_from_config(project: Path):
+    write(project, "pyproject.toml", "[tool.django-migration-lsp]\nunsafe-fixes = true\n")
+    run(project, "--fix", check_exit=0)
+    assert (project / "shop/migrations/0002_data.py").read_text() == CLEAN
+
+
+def test_diff_writes_nothing(project: Path):
+    path = project / "shop/migrations/0002_data.py"
+    before = path.stat().st_mtime_ns
+    proc = run(project, "--diff", "--unsafe-fixes", check_exit=1)
+    assert "+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]" in proc.stdout
+    assert path.read_text() == MISSING_REVERSE and path.stat().st_mtime_ns == before
+
+
+def test_fix_keeps_crlf_encoding_bom_and_mode(tmp_path: Path):
+    latin = "# -*- coding: latin-1 -*-\n# Café\n" + MISSING_REVERSE
+    path = write(tmp_path, "a/migrations/0002_x.py", latin.replace("\n", "\r\n").encode("latin-1"))
+    bom = write(tmp_path, "a/migrations/0003_y.py", b"\xef\xbb\xbf" + MISSING_REVERSE.encode())
+    os.chmod(path, 0o640)
+    run(tmp_path, "--fix", "--unsafe-fixes", check_exit=0)
+    data = path.read_bytes()
+    assert data == CLEAN.join(["# -*- coding: latin-1 -*-\n# Café\n", ""]).replace("\n", "\r\n").encode("latin-1")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert bom.read_bytes() == b"\xef\xbb\xbf" + CLEAN.encode()
+    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_non_ascii_before_finding_on_same_line(tmp_path: Path):
+    source = MISSING_REVERSE.replace(
+        "    operations = [migrations.RunPython(forwards)]",
+        "    operations = [\"é🐍\", migrations.RunPython(forwards)]",
+    )
+    write(tmp_path, "a/migrations/0002_x.py", source)
+    item = json.loads(run(tmp_path, "--format", "json", check_exit=1).stdout)[0]
+    assert item["location"] == {"row": 9, "column": 25}  # code points, as ruff counts
+    run(tmp_path, "--fix", "--unsafe-fixes", check_exit=0)
+    assert '["é🐍", migrations.RunPython(forwards, migrations.RunPython.noop)]' in (
+        tmp_path / "a/migrations/0002_x.py"
+    ).read_text()
+
+
+def test_add_noqa_then_clean(project: Path):
+    proc = run(project, "--add-noqa", check_exit=0)
+    assert "Added 1 noqa directive." in proc.stdout
+    text = (project / "shop/migrations/0002_data.py").read_text()
+    assert "    operations = [migrations.RunPython(forwards)]  # noqa: DJM001\n" in text
+    run(project, check_exit=0)
+
+
+def test_statistics(project: Path):
+    proc = run(project, "--statistics", check_exit=1)
+    assert proc.stdout.split() == ["1", "DJM001", "irreversible-run-python"]
+
+
+def test_explain_prints_the_docs_page(project: Path):
+    proc = run(project, "--explain", "djm003", check_exit=0)
+    assert proc.stdout == render_rule(all_rules()["DJM003"])
+    assert run(project, "--explain", "XYZ999", check_exit=2).stderr.startswith(
+        "django-migration-lsp: error: unknown rule code"
+    )
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("[tool.django-migration-lsp]\nselct = ['DJM']\n", "unknown setting `selct`"),
+        ("[tool.django-migration-lsp]\nselect = ['NOPE1']\n", "unknown rule code `NOPE1`"),
+        ("[tool.django-migration-lsp]\nunsafe-fixes = 'yes'\n", "`unsafe-fixes` must be true or false"),
+        ("[tool.django-migration-lsp\n", "is not valid TOML"),
+    ],
+)
+def test_bad_config_is_a_clear_error(project: Path, config: str, message: str):
+    write(project, "pyproject.toml", config)
+    proc = run(project, check_exit=2)
+    assert message in proc.stderr and proc.stdout == ""
+
+
+def test_usage_errors(project: Path):
+    assert "no such file or folder" in run(project, "nope/", check_exit=2).stderr
+    assert "unknown rule code" in run(project, "--select", "XX1", check_exit=2).stderr
+
+
+def test_discovery_skips_and_includes(tmp_path: Path):
+    for rel in (
+        ".venv/lib/site-packages/app/migrations/0002_x.py",
+        "node_modules/x/migrations/0002_x.py",
+        "legacy/old/migrations/0002_x.py",
+        "dojo/db_migrations/0002_x.py",
+        "shop/migrations/0002_x.py",
+        "shop/migrations/squashed/0003_x.py",
+    ):
+        write(tmp_path, rel, MISSING_REVERSE)
+    write(
+        tmp_path,
+        "pyproject.toml",
+        '[tool.django-migration-lsp]\nexclude = ["legacy/**"]\n'
+        'extend-include = ["dojo/db_migrations/*.py"]\n'
+        'per-file-ignores = { "shop/migrations/squashed/*.py" = ["DJM001"] }\n',
+    )
+    files = {item["filename"] for item in json.loads(run(tmp_path, "--format", "json", check_exit=1).stdout)}
+    assert files == {str(tmp_path / "dojo/db_migrations/0002_x.py"), str(tmp_path / "shop/migrations/0002_x.py")}
+
+
+def test_syntax_error_undecodable_and_binary_files(tmp_path: Path):
+    write(tmp_path, "a/migrations/0002_typing.py", "from django.db import migrations\nmigrations.RunPython(\n")
+    write(tmp_path, "a/migrations/0003_latin.py", b"x = '\xe9'  # RunPython\n")
+    write(tmp_path, "a/migrations/0004_binary.py", b"\x00\x01RunPython")
+    write(tmp_path, "a/migrations/0005_ok.py", MISSING_REVERSE)
+    items = json.loads(run(tmp_path, "--format", "json", check_exit=1).stdout)
+    by_file = {Path(i["filename"]).name: i for i in items}
+    assert by_file["0002_typing.py"]["code"] is None
+    assert by_file["0002_typing.py"]["message"].startswith("SyntaxError")
+    assert "cannot decode file as utf-8" in by_file["0003_latin.py"]["message"]
+    assert "binary file" in by_file["0004_binary.py"]["message"]
+    assert by_file["0005_ok.py"]["code"] == "DJM001"  # the run goes on
+
+
+def test_hostile_paths(tmp_path: Path):
+    weird = write(tmp_path, "app -- x/migrations/0002 ünï €$(rm -rf).py", MISSING_REVERSE)
+    (tmp_path / "loop").mkdir()
+    (tmp_path / "loop" / "self").symlink_to(tmp_path / "loop")
+    proc = run(tmp_path, "--fix", "--unsafe-fixes", check_exit=0)
+    assert "1 fixed" in proc.stdout
+    assert weird.read_text() == CLEAN
+
+
+def test_fixed_files_parse_and_are_idempotent(tmp_path: Path):
+    fixtures = Path(__file__).parent / "fixtures" / "project"
+    import shutil
+
+    shutil.copytree(fixtures, tmp_path / "project")
+    run(tmp_path / "project", "--fix", "--unsafe-fixes")
+    for path in (tmp_path / "project").rglob("migrations/*.py"):
+        ast.parse(path.read_text())
+    second = json.loads(run(tmp_path / "project", "--format", "json").stdout)
+    assert all(item["fix"] is None for item in second), second
