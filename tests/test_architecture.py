@@ -15,5 +15,7 @@ print(','.join(heavy))
 
 def test_detection_imports_no_lsp_django_or_libcst():
     fixture = "tests/fixtures/project/shop/migrations/0002_binding_forms.py"
-    out = subprocess.run([sys.executable, "-c", PROBE, fixture], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, fixture], capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == ""

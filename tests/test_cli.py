@@ -58,7 +58,11 @@ def project(tmp_path: Path) -> Path:
     write(tmp_path, "shop/migrations/__init__.py", "")
     write(tmp_path, "shop/migrations/0002_data.py", MISSING_REVERSE)
     write(tmp_path, "shop/migrations/0001_initial.py", CLEAN)
-    write(tmp_path, "shop/models.py", "from django.db import migrations\nmigrations.RunPython(print)\n")
+    write(
+        tmp_path,
+        "shop/models.py",
+        "from django.db import migrations\nmigrations.RunPython(print)\n",
+    )
     return tmp_path
 
 
@@ -86,7 +90,15 @@ def test_json_has_ruffs_shape(project: Path):
     assert len(items) == 1
     item = items[0]
     assert set(item) == {
-        "cell", "code", "end_location", "filename", "fix", "location", "message", "noqa_row", "url",
+        "cell",
+        "code",
+        "end_location",
+        "filename",
+        "fix",
+        "location",
+        "message",
+        "noqa_row",
+        "url",
     }
     assert item["code"] == "DJM001"
     assert item["filename"] == str(project / "shop/migrations/0002_data.py")
@@ -141,7 +153,10 @@ def test_diff_writes_nothing(project: Path):
     path = project / "shop/migrations/0002_data.py"
     before = path.stat().st_mtime_ns
     proc = run(project, "--diff", "--unsafe-fixes", check_exit=1)
-    assert "+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]" in proc.stdout
+    assert (
+        "+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]"
+        in proc.stdout
+    )
     assert path.read_text() == MISSING_REVERSE and path.stat().st_mtime_ns == before
 
 
@@ -152,7 +167,9 @@ def test_fix_keeps_crlf_encoding_bom_and_mode(tmp_path: Path):
     os.chmod(path, 0o640)
     run(tmp_path, "--fix", "--unsafe-fixes", check_exit=0)
     data = path.read_bytes()
-    assert data == CLEAN.join(["# -*- coding: latin-1 -*-\n# Café\n", ""]).replace("\n", "\r\n").encode("latin-1")
+    assert data == CLEAN.join(["# -*- coding: latin-1 -*-\n# Café\n", ""]).replace(
+        "\n", "\r\n"
+    ).encode("latin-1")
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert bom.read_bytes() == b"\xef\xbb\xbf" + CLEAN.encode()
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
@@ -161,15 +178,16 @@ def test_fix_keeps_crlf_encoding_bom_and_mode(tmp_path: Path):
 def test_non_ascii_before_finding_on_same_line(tmp_path: Path):
     source = MISSING_REVERSE.replace(
         "    operations = [migrations.RunPython(forwards)]",
-        "    operations = [\"é🐍\", migrations.RunPython(forwards)]",
+        '    operations = ["é🐍", migrations.RunPython(forwards)]',
     )
     write(tmp_path, "a/migrations/0002_x.py", source)
     item = json.loads(run(tmp_path, "--format", "json", check_exit=1).stdout)[0]
     assert item["location"] == {"row": 9, "column": 25}  # code points, as ruff counts
     run(tmp_path, "--fix", "--unsafe-fixes", check_exit=0)
-    assert '["é🐍", migrations.RunPython(forwards, migrations.RunPython.noop)]' in (
-        tmp_path / "a/migrations/0002_x.py"
-    ).read_text()
+    assert (
+        '["é🐍", migrations.RunPython(forwards, migrations.RunPython.noop)]'
+        in (tmp_path / "a/migrations/0002_x.py").read_text()
+    )
 
 
 def test_add_noqa_then_clean(project: Path):
@@ -198,7 +216,10 @@ def test_explain_prints_the_docs_page(project: Path):
     [
         ("[tool.django-migration-lsp]\nselct = ['DJM']\n", "unknown setting `selct`"),
         ("[tool.django-migration-lsp]\nselect = ['NOPE1']\n", "unknown rule code `NOPE1`"),
-        ("[tool.django-migration-lsp]\nunsafe-fixes = 'yes'\n", "`unsafe-fixes` must be true or false"),
+        (
+            "[tool.django-migration-lsp]\nunsafe-fixes = 'yes'\n",
+            "`unsafe-fixes` must be true or false",
+        ),
         ("[tool.django-migration-lsp\n", "is not valid TOML"),
     ],
 )
@@ -230,12 +251,22 @@ def test_discovery_skips_and_includes(tmp_path: Path):
         'extend-include = ["dojo/db_migrations/*.py"]\n'
         'per-file-ignores = { "shop/migrations/squashed/*.py" = ["DJM001"] }\n',
     )
-    files = {item["filename"] for item in json.loads(run(tmp_path, "--format", "json", check_exit=1).stdout)}
-    assert files == {str(tmp_path / "dojo/db_migrations/0002_x.py"), str(tmp_path / "shop/migrations/0002_x.py")}
+    files = {
+        item["filename"]
+        for item in json.loads(run(tmp_path, "--format", "json", check_exit=1).stdout)
+    }
+    assert files == {
+        str(tmp_path / "dojo/db_migrations/0002_x.py"),
+        str(tmp_path / "shop/migrations/0002_x.py"),
+    }
 
 
 def test_syntax_error_undecodable_and_binary_files(tmp_path: Path):
-    write(tmp_path, "a/migrations/0002_typing.py", "from django.db import migrations\nmigrations.RunPython(\n")
+    write(
+        tmp_path,
+        "a/migrations/0002_typing.py",
+        "from django.db import migrations\nmigrations.RunPython(\n",
+    )
     write(tmp_path, "a/migrations/0003_latin.py", b"x = '\xe9'  # RunPython\n")
     write(tmp_path, "a/migrations/0004_binary.py", b"\x00\x01RunPython")
     write(tmp_path, "a/migrations/0005_ok.py", MISSING_REVERSE)

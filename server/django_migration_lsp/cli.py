@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .checks.base import Applicability, Finding, Fix, Rule, RuleSelection
+from .checks.base import Applicability, Finding, Fix, RuleSelection
 from .checks.engine import analyze, fixes_for, selected_rules
 from .checks.noqa import noqa_edit
 from .checks.registry import all_rules, get_rule
@@ -98,7 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--statistics", action="store_true", help="count findings per rule")
     parser.add_argument("--explain", metavar="CODE", help="print a rule's documentation")
     parser.add_argument("--list-rules", action="store_true", help="list the rules")
-    parser.add_argument("--version", action="version", version=f"django-migration-lsp {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"django-migration-lsp {__version__}"
+    )
     return parser
 
 
@@ -109,7 +111,9 @@ def _wanted(fix: Fix, unsafe: bool) -> bool:
     return fix.applicability is Applicability.SAFE or unsafe
 
 
-def check_file(path: str, codes: tuple[tuple[str, ...], tuple[str, ...]], opts: Options, unsafe: bool) -> FileResult:
+def check_file(
+    path: str, codes: tuple[tuple[str, ...], tuple[str, ...]], opts: Options, unsafe: bool
+) -> FileResult:
     result = FileResult(path)
     try:
         _check_file(Path(path), RuleSelection(*codes), opts, unsafe, result)
@@ -118,7 +122,9 @@ def check_file(path: str, codes: tuple[tuple[str, ...], tuple[str, ...]], opts: 
     return result
 
 
-def _check_file(path: Path, selection: RuleSelection, opts: Options, unsafe: bool, result: FileResult) -> None:
+def _check_file(
+    path: Path, selection: RuleSelection, opts: Options, unsafe: bool, result: FileResult
+) -> None:
     rules = selected_rules(selection)
     try:
         data = path.read_bytes()
@@ -138,10 +144,15 @@ def _check_file(path: Path, selection: RuleSelection, opts: Options, unsafe: boo
         for _ in range(MAX_FIX_PASSES):
             edits, taken = [], []
             for finding in analysis.findings:
-                chosen = next((f for f in fixes_for(analysis.source, finding) if _wanted(f, unsafe)), None)
+                chosen = next(
+                    (f for f in fixes_for(analysis.source, finding) if _wanted(f, unsafe)), None
+                )
                 if chosen is None:
                     continue
-                spans = [(analysis.source.offset(e.range.start), analysis.source.offset(e.range.end)) for e in chosen.edits]
+                spans = [
+                    (analysis.source.offset(e.range.start), analysis.source.offset(e.range.end))
+                    for e in chosen.edits
+                ]
                 if any(s < te and ts < e or s == e == ts for s, e in spans for ts, te in taken):
                     continue  # overlaps an edit already chosen: next pass
                 taken.extend(spans)
@@ -184,9 +195,7 @@ def _check_file(path: Path, selection: RuleSelection, opts: Options, unsafe: boo
                 if edit is not None:
                     current = SourceFile(current.apply([edit]))
             if current.text != line:
-                edits.append(
-                    _line_replacement(analysis.source, row, current.text)
-                )
+                edits.append(_line_replacement(analysis.source, row, current.text))
                 result.noqa_added += len(codes)
         if edits:
             text = analysis.source.apply(edits)
@@ -251,7 +260,7 @@ def _json_fix(fixes: list[Fix]) -> dict | None:
 def emit_json(results: list[FileResult], out: TextIO) -> None:
     items = []
     for result in results:
-        for finding, fixes in zip(result.findings, result.fixes):
+        for finding, fixes in zip(result.findings, result.fixes, strict=True):
             items.append(
                 {
                     "cell": None,
@@ -309,7 +318,12 @@ def emit_sarif(results: list[FileResult], out: TextIO) -> None:
                 "level": "error",
                 "message": {"text": f.message},
                 "locations": [
-                    {"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region(f.range)}}
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": uri},
+                            "region": region(f.range),
+                        }
+                    }
                 ],
             }
             if f.code:
@@ -320,7 +334,10 @@ def emit_sarif(results: list[FileResult], out: TextIO) -> None:
                     {
                         "id": i,
                         "message": {"text": r.message},
-                        "physicalLocation": {"artifactLocation": {"uri": uri}, "region": region(r.range)},
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": uri},
+                            "region": region(r.range),
+                        },
                     }
                     for i, r in enumerate(f.related)
                 ]
@@ -356,7 +373,9 @@ def emit_sarif(results: list[FileResult], out: TextIO) -> None:
     out.write("\n")
 
 
-def emit_text(results: list[FileResult], out: TextIO, unsafe: bool, opts: Options, statistics: bool) -> None:
+def emit_text(
+    results: list[FileResult], out: TextIO, unsafe: bool, opts: Options, statistics: bool
+) -> None:
     total = sum(len(r.findings) for r in results)
     fixed = sum(r.fixed for r in results)
     if statistics:
@@ -425,8 +444,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 0
 
     opts = Options(
-        fix=args.fix, unsafe_fixes=args.unsafe_fixes, diff=args.diff, add_noqa=args.add_noqa,
-        select=args.select, ignore=args.ignore,
+        fix=args.fix,
+        unsafe_fixes=args.unsafe_fixes,
+        diff=args.diff,
+        add_noqa=args.add_noqa,
+        select=args.select,
+        ignore=args.ignore,
     )
     paths = args.paths or [Path(".")]
     for path in paths:

@@ -37,8 +37,23 @@ else:  # pragma: no cover
 
 SECTION = "django-migration-lsp"
 SKIP_DIRS = frozenset(
-    {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "site-packages", "build", "dist",
-     ".tox", ".nox", ".mypy_cache", ".ruff_cache", ".pytest_cache", "__pycache__"}
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        "node_modules",
+        "site-packages",
+        "build",
+        "dist",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        "__pycache__",
+    }
 )
 SEVERITIES = ("error", "warning", "information", "hint")
 
@@ -98,7 +113,9 @@ def _codes(value: Any, key: str) -> tuple[str, ...]:
     known = tuple(all_rules())
     for code in codes:
         if code != "ALL" and not any(k.startswith(code) for k in known):
-            raise ConfigError(f"`{key}` names an unknown rule code `{code}` (known: {', '.join(known)})")
+            raise ConfigError(
+                f"`{key}` names an unknown rule code `{code}` (known: {', '.join(known)})"
+            )
     return codes
 
 
@@ -153,7 +170,9 @@ class Config:
         return replace(self, **changes)
 
 
-def parse_config(table: Mapping[str, Any], root: Path | None = None, path: Path | None = None) -> Config:
+def parse_config(
+    table: Mapping[str, Any], root: Path | None = None, path: Path | None = None
+) -> Config:
     """Build a :class:`Config` from a ``[tool.django-migration-lsp]`` table."""
     if not isinstance(table, Mapping):
         raise ConfigError(f"[tool.{SECTION}] must be a table")
@@ -192,7 +211,9 @@ def parse_severity(value: Any) -> dict[str, str]:
     for code, level in value.items():
         _codes([code], "severity")
         if not isinstance(level, str) or level.lower() not in SEVERITIES:
-            raise ConfigError(f"severity of {code} must be one of {', '.join(SEVERITIES)}, got {level!r}")
+            raise ConfigError(
+                f"severity of {code} must be one of {', '.join(SEVERITIES)}, got {level!r}"
+            )
         out[code.upper()] = level.lower()
     return out
 

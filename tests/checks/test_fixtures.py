@@ -55,13 +55,16 @@ def _fix(path: Path, code: str, index: int = 0) -> str:
 
 def test_app_label_comes_from_appconfig_label():
     fixed = _fix(PROJECT / "accounts/migrations/0002_profiles.py", "DJM003")
-    assert '    """Every user gets a profile."""\n    Profile = apps.get_model("customer_accounts", "Profile")\n' in fixed
+    assert (
+        '    """Every user gets a profile."""\n'
+        '    Profile = apps.get_model("customer_accounts", "Profile")\n' in fixed
+    )
     assert "from accounts.models import Profile" not in fixed
 
 
 def test_module_import_rewrites_attribute_uses():
     fixed = _fix(PROJECT / "territory/migrations/0002_populate_has_chickens.py", "DJM003")
-    assert "ChickenCoopLocations = apps.get_model(\"territory\", \"ChickenCoopLocations\")" in fixed
+    assert 'ChickenCoopLocations = apps.get_model("territory", "ChickenCoopLocations")' in fixed
     assert "for location in ChickenCoopLocations.objects.all():" in fixed
     assert "from territory import models" not in fixed
 

@@ -6,7 +6,12 @@ import pytest
 
 from django_migration_lsp.checks import Edit, Position, Range, analyze
 from django_migration_lsp.checks.noqa import noqa_edit, parse_noqa
-from django_migration_lsp.checks.source import SourceDecodeError, SourceFile, decode_source, minimal_edit
+from django_migration_lsp.checks.source import (
+    SourceDecodeError,
+    SourceFile,
+    decode_source,
+    minimal_edit,
+)
 
 
 def test_lines_split_like_python_not_like_splitlines():
@@ -32,7 +37,12 @@ def test_apply_and_minimal_edit():
     assert edit == Edit(Range(Position(1, 3), Position(1, 3)), ", c")
     assert src.apply([edit]) == "f(a, c)\ng(b)\n"
     with pytest.raises(ValueError):
-        src.apply([Edit(Range(Position(1, 0), Position(1, 3)), ""), Edit(Range(Position(1, 1), Position(1, 2)), "")])
+        src.apply(
+            [
+                Edit(Range(Position(1, 0), Position(1, 3)), ""),
+                Edit(Range(Position(1, 1), Position(1, 2)), ""),
+            ]
+        )
 
 
 @pytest.mark.parametrize(

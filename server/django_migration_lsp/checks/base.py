@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from .context import MigrationContext
     from .source import SourceFile
 
-DOCS_URL = "https://github.com/django-migration-lsp/django-migration-lsp/blob/main/docs/rules/{code}.md"
+DOCS_URL = (
+    "https://github.com/django-migration-lsp/django-migration-lsp/blob/main/docs/rules/{code}.md"
+)
 
 
 @dataclass(frozen=True, order=True)

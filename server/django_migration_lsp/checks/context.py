@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -134,6 +135,24 @@ def iter_scope(nodes: list[ast.stmt] | ast.AST) -> Iterator[ast.AST]:
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def iter_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements of a scope, through ``if``/``try``/``with``/``for`` blocks, without
+    entering expressions or nested functions and classes (which are yielded)."""
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node  # type: ignore[misc]
+        if isinstance(node, _SCOPES):
+            continue
+        for name in _BLOCKS:
+            block = getattr(node, name, None)
+            if block:
+                stack.extend(reversed(block))
+
+
 def function_params(fn: FunctionNode) -> list[str]:
     a = fn.args
     names = [p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)]
@@ -206,12 +225,14 @@ class MigrationContext:
         self, statements: list[ast.AST], function: FunctionNode | None
     ) -> list[ImportBinding]:
         found: list[ImportBinding] = []
-        for node in iter_scope(statements):
+        for node in iter_statements(statements):  # type: ignore[arg-type]
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
                         found.append(
-                            ImportBinding(alias.asname, alias.name, alias.name, node, alias, function)
+                            ImportBinding(
+                                alias.asname, alias.name, alias.name, node, alias, function
+                            )
                         )
                     else:
                         top = alias.name.partition(".")[0]
@@ -252,11 +273,19 @@ class MigrationContext:
     def module_names(self) -> set[str]:
         """Every name bound at module level, by any statement."""
         names: set[str] = set(self.module_bindings)
-        for node in iter_scope(list(self.tree.body)):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                names.add(node.id)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names.add(node.name)
+        for stmt in iter_statements(self.tree.body):
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(stmt.name)
+                continue
+            targets: list[ast.AST] = []
+            if isinstance(stmt, ast.Assign):
+                targets = list(stmt.targets)
+            elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)):
+                targets = [stmt.target]
+            elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+                targets = [i.optional_vars for i in stmt.items if i.optional_vars is not None]
+            for target in targets:
+                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
         return names
 
     def qualified_name(self, node: ast.expr) -> str | None:
@@ -274,33 +303,66 @@ class MigrationContext:
 
     @cached_property
     def operations(self) -> list[OperationCall]:
+        """Every ``RunPython``/``RunSQL`` call, found without walking the whole tree.
+
+        Only nodes whose line span covers a line where the words appear are
+        entered, so a 6,000-line initial migration costs a few hundred visits.
+        """
+        if not any(b.qualified.startswith("django") for b in self.module_imports):
+            return []
+        text = self.source.text
+        lines: set[int] = set()
+        # ``RP(...)`` after ``from django.db.migrations import RunPython as RP``.
+        aliases = {b.name for b in self.module_imports if b.qualified in RUN_PYTHON | RUN_SQL}
+        for word in {"RunPython", "RunSQL", *aliases}:
+            for m in re.finditer(rf"\b{re.escape(word)}\b", text):
+                lines.add(self.source.position_at(m.start()).line)
         calls: list[OperationCall] = []
-        if not any(
-            b.qualified.startswith("django.db") or b.qualified.startswith("django")
-            for b in self.module_imports
-        ):
-            return calls
-        self._collect_operations(list(self.tree.body), None, calls)
+        if lines:
+            self._collect_operations(self.tree, None, lines, calls)
         return calls
 
     def _collect_operations(
-        self, body: list[ast.AST], class_def: ast.ClassDef | None, out: list[OperationCall]
+        self,
+        node: ast.AST,
+        class_def: ast.ClassDef | None,
+        lines: set[int],
+        out: list[OperationCall],
     ) -> None:
-        for node in iter_scope(body):
-            if isinstance(node, ast.ClassDef):
-                self._collect_operations(list(node.body), node, out)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self._collect_operations(list(node.body), class_def, out)
-            elif isinstance(node, ast.Call):
-                qualified = self.qualified_name(node.func)
-                if qualified in RUN_PYTHON:
-                    kind = "RunPython"
-                elif qualified in RUN_SQL:
-                    kind = "RunSQL"
-                else:
-                    continue
-                callee = ast.get_source_segment(self.source.text, node.func) or ""
-                out.append(OperationCall(kind, node, callee, class_def))
+        for child in ast.iter_child_nodes(node):
+            first = getattr(child, "lineno", None)
+            if first is None:
+                if isinstance(
+                    child,
+                    (
+                        ast.arguments,
+                        ast.keyword,
+                        ast.comprehension,
+                        ast.withitem,
+                        ast.match_case,
+                        ast.ExceptHandler,
+                    ),
+                ) or not hasattr(child, "_fields"):
+                    self._collect_operations(child, class_def, lines, out)
+                continue
+            last = child.end_lineno or first
+            if not any(first <= line <= last for line in lines):
+                continue
+            if isinstance(child, ast.Call):
+                qualified = self.qualified_name(child.func)
+                kind = (
+                    "RunPython"
+                    if qualified in RUN_PYTHON
+                    else "RunSQL"
+                    if qualified in RUN_SQL
+                    else None
+                )
+                if kind is not None:
+                    callee = self.source.slice(self.source.node_range(child.func))
+                    out.append(OperationCall(kind, child, callee, class_def))
+            self._collect_operations(
+                child, child if isinstance(child, ast.ClassDef) else class_def, lines, out
+            )
 
     # -- reachability ------------------------------------------------------
 
@@ -308,7 +370,7 @@ class MigrationContext:
     def module_functions(self) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
         return {
             node.name: node
-            for node in iter_scope(list(self.tree.body))
+            for node in iter_statements(self.tree.body)
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
 
@@ -316,7 +378,7 @@ class MigrationContext:
     def module_classes(self) -> dict[str, ast.ClassDef]:
         return {
             node.name: node
-            for node in iter_scope(list(self.tree.body))
+            for node in iter_statements(self.tree.body)
             if isinstance(node, ast.ClassDef)
         }
 

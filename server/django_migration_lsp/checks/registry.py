@@ -17,7 +17,11 @@ def all_rules() -> dict[str, Rule]:
     for info in pkgutil.iter_modules(rules_package.__path__):
         module = importlib.import_module(f"{rules_package.__name__}.{info.name}")
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Rule) and value.__module__ == module.__name__:
+            if (
+                isinstance(value, type)
+                and issubclass(value, Rule)
+                and value.__module__ == module.__name__
+            ):
                 if value.code in found:
                     raise RuntimeError(f"two rules share the code {value.code}")
                 found[value.code] = value()

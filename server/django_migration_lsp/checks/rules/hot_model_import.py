@@ -23,7 +23,6 @@ from ..context import (
     BUILTIN_NAMES,
     GET_USER_MODEL,
     Entry,
-    FunctionNode,
     ImportBinding,
     MigrationContext,
     ScopeChain,
@@ -34,7 +33,14 @@ from ..source import SourceFile
 
 #: Attributes that only a model class has, and that hit the database or its state.
 MODEL_ATTRIBUTES = frozenset(
-    {"objects", "_default_manager", "_base_manager", "DoesNotExist", "MultipleObjectsReturned", "_meta"}
+    {
+        "objects",
+        "_default_manager",
+        "_base_manager",
+        "DoesNotExist",
+        "MultipleObjectsReturned",
+        "_meta",
+    }
 )
 #: ``models`` modules that hold field classes, not models.
 FIELD_MODULES = frozenset({"django.db.models", "django.contrib.gis.db.models"})
@@ -87,8 +93,20 @@ def _is_value_use(node: ast.expr, parent: ast.AST | None) -> bool:
         return True  # ``Order(...)``, ``isinstance(x, Order)``, ``f(Order)``
     return isinstance(
         parent,
-        (ast.keyword, ast.Assign, ast.AnnAssign, ast.Return, ast.List, ast.Tuple, ast.Set,
-         ast.Dict, ast.Starred, ast.Yield, ast.YieldFrom, ast.NamedExpr),
+        (
+            ast.keyword,
+            ast.Assign,
+            ast.AnnAssign,
+            ast.Return,
+            ast.List,
+            ast.Tuple,
+            ast.Set,
+            ast.Dict,
+            ast.Starred,
+            ast.Yield,
+            ast.YieldFrom,
+            ast.NamedExpr,
+        ),
     )
 
 
@@ -149,7 +167,9 @@ class HotModelImport(Rule):
             "import shop.models\nfrom django.db import migrations, models\n\n\n"
             "class Migration(migrations.Migration):\n"
             "    operations = [\n"
-            "        migrations.AddField('order', 'code', models.CharField(default=shop.models.make_code)),\n"
+            "        migrations.AddField(\n"
+            "            'order', 'code', models.CharField(default=shop.models.make_code)\n"
+            "        ),\n"
             "        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop),\n"
             "    ]\n"
         ),
@@ -185,7 +205,7 @@ class HotModelImport(Rule):
         Invalid(
             "from django.db import migrations\nfrom shop.models import Order\n\n\n"
             "def forwards(apps, schema_editor):\n"
-            "    \"\"\"Give every order a status.\"\"\"\n"
+            '    """Give every order a status."""\n'
             "    Order.objects.filter(status='').update(status='new')\n\n\n"
             "class Migration(migrations.Migration):\n"
             "    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]\n",
@@ -194,7 +214,7 @@ class HotModelImport(Rule):
             "migration runs (line 7); use `apps.get_model('shop', 'Order')` instead",
             fixed="from django.db import migrations\n\n\n"
             "def forwards(apps, schema_editor):\n"
-            "    \"\"\"Give every order a status.\"\"\"\n"
+            '    """Give every order a status."""\n'
             "    Order = apps.get_model('shop', 'Order')\n"
             "    Order.objects.filter(status='').update(status='new')\n\n\n"
             "class Migration(migrations.Migration):\n"
@@ -211,7 +231,7 @@ class HotModelImport(Rule):
             range=(2, 23, 2, 29),
             fixed="from django.db import migrations\n\n\n"
             "def populate(registry, schema_editor):\n"
-            "    ChickenCoopLocations = registry.get_model(\"territory\", \"ChickenCoopLocations\")\n"
+            '    ChickenCoopLocations = registry.get_model("territory", "ChickenCoopLocations")\n'
             "    for coop in ChickenCoopLocations.objects.all():\n"
             "        coop.has_chickens = True\n"
             "        coop.save()\n\n\n"
@@ -264,56 +284,73 @@ class HotModelImport(Rule):
         module_user_models = _module_user_model_names(ctx)
 
         for entry in entries:
-            parents: dict[ast.AST, ast.AST] = {}
-            for parent in ast.walk(entry.node):
-                for child in ast.iter_child_nodes(parent):
-                    parents[child] = parent
-            chains: dict[ast.AST, ScopeChain] = {entry.node: ScopeChain(ctx).push(entry.node)}
-
-            def chain_for(node: ast.AST) -> ScopeChain:
-                fn = parents.get(node)
-                while fn is not None and not isinstance(
-                    fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
-                ):
-                    fn = parents.get(fn)
-                if fn is None:
-                    return chains[entry.node]
-                if fn not in chains:
-                    chains[fn] = chain_for(fn).push(fn)
-                return chains[fn]
-
-            for node in ast.walk(entry.node):
-                if not isinstance(node, ast.Name) or not isinstance(node.ctx, ast.Load):
-                    continue
-                resolved = chain_for(node).resolve(node.id)
-                if resolved == "local":
-                    continue
-                if resolved is None:
-                    if node.id in module_user_models:
-                        call = module_user_models[node.id]
-                        if _is_value_use(node, parents.get(node)):
-                            hot = hots.setdefault(
-                                call, Hot("user_model", call, "", "django.contrib.auth")
-                            )
-                            hot.uses.append(Use(node, node.id, entry))
-                    elif (
-                        star is not None
-                        and node.id not in ctx.module_names
-                        and node.id not in BUILTIN_NAMES
-                        and is_class_name(node.id)
-                        and _is_value_use(node, parents.get(node))
-                    ):
-                        hot = hots.setdefault(
-                            star,
-                            Hot("star", star.alias, star.imported, models_package(star.imported) or "", star),
-                        )
-                        hot.uses.append(Use(node, node.id, entry))
-                    continue
-                assert isinstance(resolved, ImportBinding)
-                self._classify_use(node, resolved, parents, entry, hots)
+            self._scan(ctx, entry, star, module_user_models, hots)
         for hot in hots.values():
             hot.uses.sort(key=lambda u: (u.node.lineno, u.node.col_offset))
         return list(hots.values())
+
+    def _scan(
+        self,
+        ctx: MigrationContext,
+        entry: Entry,
+        star: ImportBinding | None,
+        module_user_models: dict[str, ast.Call],
+        hots: dict[object, Hot],
+    ) -> None:
+        """Record the model uses in one function that ``migrate`` runs."""
+        parents: dict[ast.AST, ast.AST] = {}
+        for parent in ast.walk(entry.node):
+            for child in ast.iter_child_nodes(parent):
+                parents[child] = parent
+        chains: dict[ast.AST, ScopeChain] = {entry.node: ScopeChain(ctx).push(entry.node)}
+
+        def chain_for(node: ast.AST) -> ScopeChain:
+            fn = parents.get(node)
+            while fn is not None and not isinstance(
+                fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+            ):
+                fn = parents.get(fn)
+            if fn is None:
+                return chains[entry.node]
+            if fn not in chains:
+                chains[fn] = chain_for(fn).push(fn)
+            return chains[fn]
+
+        for node in ast.walk(entry.node):
+            if not isinstance(node, ast.Name) or not isinstance(node.ctx, ast.Load):
+                continue
+            resolved = chain_for(node).resolve(node.id)
+            if resolved == "local":
+                continue
+            if resolved is None:
+                if node.id in module_user_models:
+                    call = module_user_models[node.id]
+                    if _is_value_use(node, parents.get(node)):
+                        hot = hots.setdefault(
+                            call, Hot("user_model", call, "", "django.contrib.auth")
+                        )
+                        hot.uses.append(Use(node, node.id, entry))
+                elif (
+                    star is not None
+                    and node.id not in ctx.module_names
+                    and node.id not in BUILTIN_NAMES
+                    and is_class_name(node.id)
+                    and _is_value_use(node, parents.get(node))
+                ):
+                    hot = hots.setdefault(
+                        star,
+                        Hot(
+                            "star",
+                            star.alias,
+                            star.imported,
+                            models_package(star.imported) or "",
+                            star,
+                        ),
+                    )
+                    hot.uses.append(Use(node, node.id, entry))
+                continue
+            assert isinstance(resolved, ImportBinding)
+            self._classify_use(node, resolved, parents, entry, hots)
 
     def _classify_use(
         self,
@@ -338,7 +375,9 @@ class HotModelImport(Rule):
             parent = parents.get(e)
             if qualified in GET_USER_MODEL:
                 if isinstance(parent, ast.Call) and parent.func is e:
-                    hot = hots.setdefault(parent, Hot("user_model", parent, "", "django.contrib.auth", binding))
+                    hot = hots.setdefault(
+                        parent, Hot("user_model", parent, "", "django.contrib.auth", binding)
+                    )
                     hot.uses.append(Use(parent, "get_user_model()", entry))
                 return
             module, _, cls = qualified.rpartition(".")
@@ -348,12 +387,13 @@ class HotModelImport(Rule):
             # ``from shop.models import Order`` names the class itself; otherwise
             # a module is bound: ``models.Order`` / ``shop.models.Order``.
             kind = "import" if e is node else "module"
-            if not (is_class_name(cls) or (isinstance(parent, ast.Attribute) and parent.attr in MODEL_ATTRIBUTES)):
+            if not (
+                is_class_name(cls)
+                or (isinstance(parent, ast.Attribute) and parent.attr in MODEL_ATTRIBUTES)
+            ):
                 return
             if _is_value_use(e, parent):
-                hot = hots.setdefault(
-                    binding, Hot(kind, binding.alias, module, package, binding)
-                )
+                hot = hots.setdefault(binding, Hot(kind, binding.alias, module, package, binding))
                 hot.uses.append(Use(e, cls, entry))
             return
 
@@ -373,10 +413,11 @@ class HotModelImport(Rule):
                 f"runs {where}; use `{target}` instead"
             )
         else:
+            verb = "are the live classes" if len(models) > 1 else "is the live class"
             target = ", ".join(f"apps.get_model({q}{label}{q}, {q}{m}{q})" for m in models)
             message = (
                 f"Model{'s' if len(models) > 1 else ''} {', '.join(f'`{m}`' for m in models)} "
-                f"from `{hot.module}` {'are the live classes' if len(models) > 1 else 'is the live class'}, "
+                f"from `{hot.module}` {verb}, "
                 f"used while the migration runs {where}; use `{target}` instead"
             )
         data, reason = _fix_data(ctx, hot, label, q)
@@ -409,7 +450,9 @@ class HotModelImport(Rule):
             from ...fixes.imports import remove_import_names  # LibCST: only when fixing
 
             edits.append(
-                remove_import_names(source, range_from_data(removal["statement"]), set(removal["aliases"]))
+                remove_import_names(
+                    source, range_from_data(removal["statement"]), set(removal["aliases"])
+                )
             )
         if data.get("settings_import_at"):
             at = Position(data["settings_import_at"], 0)
@@ -444,7 +487,9 @@ def _module_user_model_names(ctx: MigrationContext) -> dict[str, ast.Call]:
     return found
 
 
-def _fix_data(ctx: MigrationContext, hot: Hot, label: str, q: str) -> tuple[dict | None, str | None]:
+def _fix_data(
+    ctx: MigrationContext, hot: Hot, label: str, q: str
+) -> tuple[dict | None, str | None]:
     """Everything the fix needs, or the reason there is none."""
     src = ctx.source
     owners: dict[int, Entry] = {}
@@ -470,7 +515,12 @@ def _fix_data(ctx: MigrationContext, hot: Hot, label: str, q: str) -> tuple[dict
         if hot.kind == "user_model" and hot.anchor in [u.node for u in own_uses]:
             # ``get_user_model()`` called in the function: rewrite each call in place.
             for use in own_uses:
-                rewrites.append([range_to_data(src.node_range(use.node)), f"{apps}.get_model(settings.AUTH_USER_MODEL)"])
+                rewrites.append(
+                    [
+                        range_to_data(src.node_range(use.node)),
+                        f"{apps}.get_model(settings.AUTH_USER_MODEL)",
+                    ]
+                )
                 fixed_nodes.add(id(use.node))
             settings_needed = True
         elif hot.kind == "user_model":
@@ -509,11 +559,17 @@ def _fix_data(ctx: MigrationContext, hot: Hot, label: str, q: str) -> tuple[dict
                 at = [end.line, end.column]
             else:
                 at = [first_line, 0]
-            inserts.append({"at": at, "indent": indent, "lines": lines, "after_docstring": docstring})
+            inserts.append(
+                {"at": at, "indent": indent, "lines": lines, "after_docstring": docstring}
+            )
 
     data: dict = {"inserts": inserts, "rewrites": rewrites}
     binding = hot.binding
-    if binding is not None and binding.name != "*" and _unused_elsewhere(ctx, binding, fixed_nodes, hot):
+    if (
+        binding is not None
+        and binding.name != "*"
+        and _unused_elsewhere(ctx, binding, fixed_nodes, hot)
+    ):
         data["remove"] = {
             "statement": range_to_data(src.node_range(binding.statement)),
             "aliases": [binding.statement.names.index(binding.alias)],
@@ -533,12 +589,18 @@ def _fix_data(ctx: MigrationContext, hot: Hot, label: str, q: str) -> tuple[dict
     return data, None
 
 
-def _unused_elsewhere(ctx: MigrationContext, binding: ImportBinding, fixed: set[int], hot: Hot) -> bool:
+def _unused_elsewhere(
+    ctx: MigrationContext, binding: ImportBinding, fixed: set[int], hot: Hot
+) -> bool:
     """Does nothing but the fixed uses refer to the name this import binds?"""
     scope: list[ast.AST] = [binding.function] if binding.function is not None else [ctx.tree]
     for root in scope:
         for node in ast.walk(root):
-            if isinstance(node, ast.Name) and node.id == binding.name and not isinstance(node.ctx, ast.Store):
+            if (
+                isinstance(node, ast.Name)
+                and node.id == binding.name
+                and not isinstance(node.ctx, ast.Store)
+            ):
                 if id(node) in fixed or _inside_fixed(node, fixed, hot):
                     continue
                 return False

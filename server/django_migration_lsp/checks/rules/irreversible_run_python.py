@@ -137,7 +137,8 @@ class IrreversibleRunPython(Rule):
             "    operations = [migrations.RunPython(print, reverse_code=None)]\n",
             range=(5, 19, 5, 39),
             fixed=HEADER + "class Migration(migrations.Migration):\n"
-            "    operations = [migrations.RunPython(print, reverse_code=migrations.RunPython.noop)]\n",
+            "    operations = [migrations.RunPython(print, "
+            "reverse_code=migrations.RunPython.noop)]\n",
         ),
         Invalid(
             HEADER + "class Migration(migrations.Migration):\n"

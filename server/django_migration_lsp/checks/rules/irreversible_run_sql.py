@@ -66,7 +66,9 @@ class IrreversibleRunSQL(Rule):
         Valid(
             HEADER + "class Migration(migrations.Migration):\n"
             "    operations = [\n"
-            "        migrations.RunSQL(sql='CREATE INDEX i ON t (c)', reverse_sql='DROP INDEX i'),\n"
+            "        migrations.RunSQL(\n"
+            "            sql='CREATE INDEX i ON t (c)', reverse_sql='DROP INDEX i'\n"
+            "        ),\n"
             "    ]\n"
         ),
         Valid(
@@ -90,7 +92,7 @@ class IrreversibleRunSQL(Rule):
             "class Migration(m.Migration):\n"
             "    operations = [\n"
             "        m.RunSQL(\n"
-            "            sql=\"UPDATE t SET c = 1\",\n"
+            '            sql="UPDATE t SET c = 1",\n'
             "            reverse_sql=None,\n"
             "        ),\n"
             "    ]\n",
@@ -99,7 +101,7 @@ class IrreversibleRunSQL(Rule):
             "class Migration(m.Migration):\n"
             "    operations = [\n"
             "        m.RunSQL(\n"
-            "            sql=\"UPDATE t SET c = 1\",\n"
+            '            sql="UPDATE t SET c = 1",\n'
             "            reverse_sql=m.RunSQL.noop,\n"
             "        ),\n"
             "    ]\n",
