@@ -298,3 +298,23 @@ def test_fixed_files_parse_and_are_idempotent(tmp_path: Path):
         ast.parse(path.read_text())
     second = json.loads(run(tmp_path / "project", "--format", "json").stdout)
     assert all(item["fix"] is None for item in second), second
+
+
+def test_many_files_run_in_worker_processes(tmp_path: Path):
+    for i in range(60):  # above PARALLEL_THRESHOLD
+        write(tmp_path, f"app{i % 3}/migrations/{i:04d}_x.py", MISSING_REVERSE)
+    items = json.loads(run(tmp_path, "--format", "json", check_exit=1).stdout)
+    assert len(items) == 60 and {i["code"] for i in items} == {"DJM001"}
+    assert len({i["filename"] for i in items}) == 60
+
+
+def test_pathological_input_is_a_finding_not_a_crash(tmp_path: Path):
+    nested = "from django.db import migrations\nx = " + "(" * 300 + ")" * 300 + "\nRunPython\n"
+    write(tmp_path, "a/migrations/0002_nested.py", nested)
+    huge = MISSING_REVERSE + "\n".join(f"v{i} = {i}" for i in range(200_000)) + "\n"
+    write(tmp_path, "a/migrations/0003_huge.py", huge)
+    items = json.loads(run(tmp_path, "--format", "json", check_exit=1).stdout)
+    by_file = {Path(i["filename"]).name: i for i in items}
+    assert by_file["0002_nested.py"]["code"] is None
+    assert by_file["0002_nested.py"]["message"].startswith("SyntaxError: too many nested")
+    assert by_file["0003_huge.py"]["code"] == "DJM001"
