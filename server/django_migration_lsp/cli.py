@@ -47,6 +47,7 @@ class Options:
     add_noqa: bool = False
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
+    build_fixes: bool = False
 
 
 @dataclass
@@ -59,7 +60,6 @@ class FileResult:
     diff: str = ""
     noqa_added: int = 0
     error: str | None = None  # an internal error (a bug of ours), with traceback
-    source_text: str | None = None
 
 
 def _codes_arg(value: str) -> tuple[str, ...]:
@@ -204,8 +204,15 @@ def _check_file(
             analysis = analyze(text, str(path), rules=rules)
 
     result.findings = analysis.findings
-    result.fixes = [fixes_for(analysis.source, f) for f in analysis.findings]
-    result.source_text = None
+    if opts.build_fixes:  # json shows each fix's edits; text only counts them
+        result.fixes = [fixes_for(analysis.source, f) for f in analysis.findings]
+    else:
+        result.fixes = [[] for _ in analysis.findings]
+
+
+def _applicability(finding: Finding) -> Applicability | None:
+    rule = get_rule(finding.code) if finding.code else None
+    return rule.fix_applicability if rule else None
 
 
 def _line_replacement(source: SourceFile, row: int, new_line: str):
@@ -405,7 +412,10 @@ def emit_text(
             summary += f" ({fixed} fixed, {total} remaining)"
         out.write(summary + ".\n")
         unsafe_only = sum(
-            1 for r in results for fx in r.fixes if fx and not any(_wanted(x, False) for x in fx)
+            1
+            for r in results
+            for f in r.findings
+            if f.fix_data is not None and _applicability(f) is Applicability.UNSAFE
         )
         if unsafe_only and not unsafe:
             out.write(
@@ -450,6 +460,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         add_noqa=args.add_noqa,
         select=args.select,
         ignore=args.ignore,
+        build_fixes=args.format == "json",
     )
     paths = args.paths or [Path(".")]
     for path in paths:

@@ -133,15 +133,26 @@ class Config:
     #: The file the settings came from, if any.
     path: Path | None = None
 
+    @cached_property
+    def _root_prefix(self) -> str | None:
+        return os.path.join(os.path.abspath(self.root), "") if self.root is not None else None
+
     def relative(self, path: Path) -> PurePath:
-        if self.root is not None:
-            try:
-                return path.resolve().relative_to(self.root.resolve())
+        """``path`` relative to :attr:`root` (lexically: no file-system calls)."""
+        prefix = self._root_prefix
+        absolute = os.path.abspath(path)
+        if prefix is not None:
+            if absolute.startswith(prefix):
+                return PurePath(absolute[len(prefix) :])
+            try:  # the root or the path was reached through a symbolic link
+                return path.resolve().relative_to(Path(prefix).resolve())
             except (ValueError, OSError):
                 pass
-        return PurePath(path)
+        return PurePath(absolute)
 
     def is_excluded(self, path: Path) -> bool:
+        if not self.exclude:
+            return False
         rel = self.relative(path)
         return any(g.matches(rel) for g in self.exclude)
 
@@ -275,6 +286,8 @@ def iter_migration_files(paths: Iterable[Path], config: Config) -> Iterator[Path
                 d for d in dirs if d not in SKIP_DIRS and not config.is_excluded(base / d)
             )
             for name in sorted(files):
+                if not name.endswith(".py") or name == "__init__.py":
+                    continue
                 file = base / name
                 if file not in seen and config.is_migration(file):
                     seen.add(file)

@@ -133,6 +133,9 @@ class Rule:
     summary: ClassVar[str]
     #: A rule only looks at files that contain one of these byte strings.
     triggers: ClassVar[tuple[bytes, ...]] = ()
+    #: How safe this rule's fixes are; ``None`` when it has none. Lets callers
+    #: count fixable findings without building the fixes.
+    fix_applicability: ClassVar[Applicability | None] = None
     VALID: ClassVar[list[Valid]] = []
     INVALID: ClassVar[list[Invalid]] = []
 

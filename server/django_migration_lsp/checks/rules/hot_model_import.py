@@ -160,6 +160,7 @@ class HotModelImport(Rule):
     name = "hot-model-import"
     summary = "Model from application code used while the migration runs"
     triggers = (b"RunPython",)
+    fix_applicability = Applicability.UNSAFE
 
     VALID = [
         # The autodetector's own import, used for a callable default at import time.

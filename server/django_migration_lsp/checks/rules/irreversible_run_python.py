@@ -62,6 +62,7 @@ class IrreversibleRunPython(Rule):
     name = "irreversible-run-python"
     summary = "`RunPython` operation without `reverse_code`"
     triggers = (b"RunPython",)
+    fix_applicability = Applicability.UNSAFE
 
     VALID = [
         Valid(

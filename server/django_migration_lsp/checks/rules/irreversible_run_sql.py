@@ -57,6 +57,7 @@ class IrreversibleRunSQL(Rule):
     name = "irreversible-run-sql"
     summary = "`RunSQL` operation without `reverse_sql`"
     triggers = (b"RunSQL",)
+    fix_applicability = Applicability.UNSAFE
 
     VALID = [
         Valid(
