@@ -169,7 +169,7 @@ class IrreversibleRunPython(Rule):
                 ),
             }
             skeleton = _skeleton_data(ctx, missing.forward, op.class_def)
-            if skeleton is not None and missing.none_reverse is None:
+            if skeleton is not None:
                 data["skeleton"] = skeleton
             yield self.finding(
                 f"`{op.callee}` has no reverse; unapplying this migration raises "
