@@ -1,1 +1,1 @@
-"""Real Django projects on SQLite: migrations that fail to roll back, then our fixes, then ``migrate`` again."""
+"""Real Django projects on SQLite: migrations that cannot roll back, our fixes, then migrate."""

@@ -34,7 +34,9 @@ BASE_DIR = Path(__file__).resolve().parent
 SECRET_KEY = "rollback-tests"
 USE_TZ = True
 INSTALLED_APPS = {apps!r}
-DATABASES = {{"default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}}}
+DATABASES = {{
+    "default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}},
+}}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 {extra}
 """
@@ -94,7 +96,8 @@ class Project:
     # -- subprocesses ------------------------------------------------------
 
     def _env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "PYTHONPATH")}
+        drop = ("DJANGO_SETTINGS_MODULE", "PYTHONPATH")
+        env = {k: v for k, v in os.environ.items() if k not in drop}
         if self.pythonpath:
             env["PYTHONPATH"] = os.pathsep.join(self.pythonpath)
         # A migration rewritten within the same second must not run from a stale .pyc.
@@ -146,7 +149,8 @@ class Project:
         return [name for (name,) in rows]
 
     def tables(self) -> set[str]:
-        return {name for (name,) in self.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        rows = self.query("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {name for (name,) in rows}
 
 
 def ok(proc: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
