@@ -43,6 +43,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
 #: ``<function forwards at 0x7f...>`` differs on every run.
 ADDRESS = re.compile(r" at 0x[0-9a-f]+")
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "rollback.md"
 
 
 def dedent(text: str) -> str:
@@ -157,6 +158,13 @@ def ok(proc: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
     """Assert that a ``manage.py`` command succeeded; show its output if not."""
     assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     return proc
+
+
+def documented(*outputs: str) -> None:
+    """Assert that docs/rollback.md shows these real outputs verbatim (addresses aside)."""
+    docs = ADDRESS.sub("", DOCS.read_text(encoding="utf-8"))
+    for output in outputs:
+        assert ADDRESS.sub("", output.strip("\n")) in docs, f"docs/rollback.md lacks:\n{output}"
 
 
 def fails(proc: subprocess.CompletedProcess, error: str) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .project import Project, fails, last_line, ok
+from .project import Project, documented, fails, last_line, ok
 
 #: Pinned so that the file and line we assert on stay put; any 4.x has the same 0003.
 CONSTANCE = "django-constance==4.4.0"
@@ -89,7 +89,8 @@ def test_constance_0003_cannot_be_rolled_back(make_project, constance_site):
     project = make_project(["constance"], {}, settings=SETTINGS, pythonpath=[constance_site])
     upgrade_from_3x(project)
 
-    error = fails(project.migrate("constance", "0002"), "IrreversibleError")
+    rollback = project.migrate("constance", "0002")
+    error = fails(rollback, "IrreversibleError")
     assert error == (
         "django.db.migrations.exceptions.IrreversibleError: Operation "
         "<RunPython <function migrate_pickled_data>> in constance.0003_drop_pickle "
@@ -106,6 +107,7 @@ def test_constance_0003_cannot_be_rolled_back(make_project, constance_site):
         "Found 1 problem.",
     ]
     assert digest(constance_site / "constance") == installed
+    documented(rollback.stdout, error)
 
 
 def test_constance_fixed_copy_rolls_back_but_keeps_json(make_project, constance_site):
@@ -128,7 +130,7 @@ def test_constance_fixed_copy_rolls_back_but_keeps_json(make_project, constance_
     assert "Unapplying constance.0003_drop_pickle... OK" in back.stdout
     assert project.applied("constance") == ["0001_initial", "0002_migrate_from_old_table"]
     # What the fix does not do: the data conversion is one-way. The rollback runs, and the
-    # value stays JSON; a constance 3.x release would now fail to unpickle it.
+    # value stays in 4.x's JSON format: nothing turns it back into the pickle 3.x wrote.
     assert project.query(VALUE) == [(JSON,)]
 
     ok(project.migrate())  # forwards again: 0003 skips values that are already JSON

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .project import fails, ok
+from .project import documented, fails, ok
 
 COOPS_V1 = """
     from django.db import models
@@ -93,6 +93,7 @@ def test_hot_model_time_bomb(make_project):
     assert found.returncode == 1
     assert f"{M0002}:2:23: DJM003 " in found.stdout
 
+    diff = project.check("--diff", "--unsafe-fixes")
     assert project.check("--fix", "--unsafe-fixes").returncode == 0
     text = project.read(M0002)
     assert "from territory import models" not in text
@@ -104,7 +105,7 @@ def test_hot_model_time_bomb(make_project):
 
     # After: a fresh database migrates, rolls back to zero and migrates again.
     project.fresh_database()
-    ok(project.migrate())
+    after = ok(project.migrate())
     assert project.query(COOPS) == [("North field", 1), ("Old barn", 0)]
     back = ok(project.migrate("territory", "zero"))
     assert "Unapplying territory.0002_populate_has_chickens... OK" in back.stdout
@@ -112,6 +113,9 @@ def test_hot_model_time_bomb(make_project):
     ok(project.migrate())
     assert project.applied("territory")[-1] == "0003_chickencooplocations_egg_count"
     assert project.check().returncode == 0
+    documented(
+        made.stdout, before.stdout, error, found.stdout, diff.stdout, after.stdout, back.stdout
+    )
 
 
 ACCOUNTS_AND_SHOP = {

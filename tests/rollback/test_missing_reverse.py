@@ -6,7 +6,7 @@ import ast
 
 from django_migration_lsp.checks import analyze, fixes_for
 
-from .project import Project, fails, ok
+from .project import Project, documented, fails, ok
 
 HOUNDS = {
     "hounds/models.py": """
@@ -89,20 +89,22 @@ def hounds(make_project, third: str) -> Project:
     return project
 
 
-def assert_rolls_back_and_forward(project: Project) -> None:
+def assert_rolls_back_and_forward(project: Project) -> tuple[str, str]:
     back = ok(project.migrate("hounds", "0002"))
     assert "Unapplying hounds.0003_every_hound_is_good... OK" in back.stdout
     assert project.applied("hounds") == ["0001_initial", "0002_hound_good_boy"]
     again = ok(project.migrate())
     assert "Applying hounds.0003_every_hound_is_good... OK" in again.stdout
     assert project.applied("hounds")[-1] == "0003_every_hound_is_good"
+    return back.stdout, again.stdout
 
 
 def test_the_11pm_rollback_run_python_without_reverse(make_project):
     project = hounds(make_project, EVERY_HOUND_IS_GOOD)
 
     # Before: the rollback dies and the migration stays applied.
-    error = fails(project.migrate("hounds", "0002"), "IrreversibleError")
+    rollback = project.migrate("hounds", "0002")
+    error = fails(rollback, "IrreversibleError")
     assert error == (
         "django.db.migrations.exceptions.IrreversibleError: Operation "
         "<RunPython <function forwards>> in hounds.0003_every_hound_is_good is not reversible"
@@ -116,16 +118,22 @@ def test_the_11pm_rollback_run_python_without_reverse(make_project):
         "unapplying this migration raises `IrreversibleError`"
     )
 
+    diff = project.check("--diff", "--unsafe-fixes")
     fixed = project.check("--fix", "--unsafe-fixes")
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert "migrations.RunPython(forwards, migrations.RunPython.noop)," in project.read(M0003)
 
     # After: back to 0002 and forward again, through Django's own migrate.
-    assert_rolls_back_and_forward(project)
+    back, again = assert_rolls_back_and_forward(project)
     # A noop reverse makes the rollback run; it does not undo the data change.
     assert project.query("SELECT name, good_boy FROM hounds_hound") == [("Rex", 1)]
     clean = project.check()
     assert (clean.returncode, clean.stdout.strip()) == (0, "All checks passed!")
+
+    documented(
+        rollback.stdout, error, found.stdout, diff.stdout, fixed.stdout,
+        back, again, clean.stdout,
+    )  # fmt: skip
 
 
 def test_run_sql_without_reverse_sql(make_project):
