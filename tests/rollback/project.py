@@ -80,8 +80,9 @@ class Project:
 
     # -- files -------------------------------------------------------------
 
-    def write(self, files: dict[str, str]) -> None:
-        """Write ``{relative path: text}``; every folder becomes a package."""
+    def write(self, files: dict[str, str], *, exact: bool = False) -> None:
+        """Write ``{relative path: text}``, dedented unless ``exact`` (then byte for byte:
+        CRLF and tabs kept); every folder becomes a package."""
         for rel, text in files.items():
             path = self.root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,7 +90,7 @@ class Project:
             while folder != self.root:
                 (folder / "__init__.py").touch()
                 folder = folder.parent
-            path.write_text(dedent(text), encoding="utf-8")
+            path.write_bytes((text if exact else dedent(text)).encode("utf-8"))
 
     def read(self, rel: str) -> str:
         return (self.root / rel).read_text(encoding="utf-8")
