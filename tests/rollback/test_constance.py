@@ -60,6 +60,7 @@ def constance_site() -> Path:
             timeout=600,
         )
         if proc.returncode != 0:
+            shutil.rmtree(partial, ignore_errors=True)
             pytest.skip(f"could not install {CONSTANCE}: {last_line(proc.stderr)}")
         try:
             partial.rename(CACHE)
