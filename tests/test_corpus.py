@@ -1,0 +1,215 @@
+"""Every migration file of real Django packages (see ``benchmarks/corpus.py``).
+
+The corpus is downloaded from PyPI into ``.cache/corpus`` (git-ignored) on first use.
+On every file: ``analyze()`` does not crash and reports no syntax error (the files
+are valid Python); every fix applies, parses, and removes its finding. And the
+precision check: the findings are exactly the true positives reviewed by hand in
+``tests/corpus/expected.json`` plus the :data:`KNOWN_FALSE_POSITIVES` below. When a
+rule changes what it reports on real code, one of these tests says where.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shutil
+import subprocess
+import traceback
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from benchmarks.corpus import PACKAGES, ensure_corpus, folder_name, is_ready, migration_files
+
+from django_migration_lsp.checks import Analysis, analyze, fixes_for
+
+EXPECTED = Path(__file__).resolve().parent / "corpus" / "expected.json"
+
+#: Findings on the corpus judged wrong, for the rule authors to fix:
+#: ``(path, code, line): why``. Asserted exactly: the test fails when one is fixed
+#: (delete it here) and when a new one appears (review it: expected.json or here).
+KNOWN_FALSE_POSITIVES: dict[tuple[str, str, int], str] = {
+    (
+        "django-cms-5.1.3/cms/migrations/0018_create_pagenode.py",
+        "DJM001",
+        84,
+    ): "`class Migration(IrreversibleMigration)`: the migration is declared irreversible on "
+    "purpose; its base class (cms/migrations/__init__.py) overrides `unapply()` to raise "
+    "`IrreversibleError`, so a reverse for the RunPython changes nothing",
+    (
+        "django-cms-5.1.3/cms/migrations/0019_set_pagenode.py",
+        "DJM001",
+        58,
+    ): "same `IrreversibleMigration` base class as 0018",
+    (
+        "django-cms-5.1.3/cms/migrations/0019_set_pagenode.py",
+        "DJM001",
+        59,
+    ): "same `IrreversibleMigration` base class as 0018",
+    (
+        "django-helpdesk-2.6.1/helpdesk/migrations/0002_populate_usersettings.py",
+        "DJM003",
+        25,
+    ): "`_User = get_user_model()` is only read for `_User._meta.app_label` and "
+    "`_User._meta.model_name`, to call `apps.get_model(...)`: the historical model does the "
+    "queries, and the metadata is what `settings.AUTH_USER_MODEL` holds",
+}
+
+#: Django's own ``django/contrib/*/migrations`` (recorded): nothing to report. The two
+#: RunPython operations there (auth 0011, contenttypes 0002) both have a reverse.
+DJANGO_CONTRIB_FINDINGS: dict[str, list[tuple[str, int]]] = {}
+
+CONSTANCE_DROP_PICKLE = "django-constance-4.4.0/constance/migrations/0003_drop_pickle.py"
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Path:
+    root = ensure_corpus()
+    if not migration_files(root):
+        pytest.skip(f"no corpus in {root}: PyPI unreachable? (python benchmarks/corpus.py)")
+    return root
+
+
+@pytest.fixture(scope="module")
+def analyses(corpus: Path) -> dict[str, tuple[Path, Analysis]]:
+    """Each corpus file analysed once: ``{relative path: (path, analysis)}``."""
+    results, crashes = {}, []
+    for path in migration_files(corpus):
+        rel = path.relative_to(corpus).as_posix()
+        try:
+            results[rel] = (path, analyze(path.read_bytes(), str(path)))
+        except Exception:
+            crashes.append(f"{rel}\n{traceback.format_exc()}")
+    assert not crashes, "analyze() raised on:\n" + "\n".join(crashes)
+    return results
+
+
+def found(analyses: dict[str, tuple[Path, Analysis]]) -> dict[str, list[tuple[str, int]]]:
+    out: dict[str, list[tuple[str, int]]] = {}
+    for rel, (_, analysis) in analyses.items():
+        if analysis.findings:
+            out[rel] = sorted((f.code or "", f.range.start.line) for f in analysis.findings)
+    return out
+
+
+def identity(finding) -> tuple[str | None, str]:
+    """A finding without its line numbers, which a fix elsewhere in the file shifts."""
+    return finding.code, re.sub(r" \(lines? [\d, ]+\)", "", finding.message)
+
+
+def test_every_pinned_package_is_in_the_corpus(corpus: Path):
+    missing = [folder_name(d, v) for d, v in PACKAGES if not is_ready(d, v)]
+    assert not missing, "not downloaded or extracted (see the stderr of ensure_corpus())"
+
+
+def test_analyze_never_raises_and_reports_no_syntax_error(analyses):
+    # Raising is asserted while analysing (the fixture); this is the rest.
+    assert len(analyses) > 1000
+    errors = {
+        rel: [f.message for f in analysis.findings if f.code is None]
+        for rel, (_, analysis) in analyses.items()
+    }
+    assert {rel: msgs for rel, msgs in errors.items() if msgs} == {}
+
+
+def test_every_fix_applies_parses_and_removes_its_finding(analyses):
+    problems, fixed_count = [], 0
+    for rel, (path, analysis) in analyses.items():
+        before = Counter(identity(f) for f in analysis.findings)
+        for finding in analysis.findings:
+            for fix in fixes_for(analysis.source, finding):
+                where = f"{rel}:{finding.range.start.line} {finding.code} {fix.title!r}"
+                try:
+                    fixed = analysis.source.apply(fix.edits)
+                    ast.parse(fixed)
+                except Exception as exc:  # collect them all, then fail
+                    problems.append(f"{where}: {type(exc).__name__}: {exc}")
+                    continue
+                after = Counter(identity(f) for f in analyze(fixed, str(path)).findings)
+                expected = before.copy()
+                expected[identity(finding)] -= 1
+                if after != +expected:
+                    problems.append(f"{where}: after the fix {dict(after)}, not {dict(+expected)}")
+                fixed_count += 1
+    assert not problems, "\n".join(problems)
+    assert fixed_count > 0
+
+
+@pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is not installed")
+def test_fixes_add_no_pyflakes_errors(analyses, tmp_path: Path):
+    """An unused import left behind or an undefined name brought in (ruff's F rules)."""
+    originals, fixed_files = tmp_path / "before", tmp_path / "after"
+    pairs = []
+    for n, (rel, (_, analysis)) in enumerate(analyses.items()):
+        for finding in analysis.findings:
+            for k, fix in enumerate(fixes_for(analysis.source, finding)):
+                name = f"f{n}_{finding.range.start.line}_{k}.py"
+                for folder, text in (
+                    (originals, analysis.source.text),
+                    (fixed_files, analysis.source.apply(fix.edits)),
+                ):
+                    folder.mkdir(exist_ok=True)
+                    (folder / name).write_text(text, encoding="utf-8")
+                pairs.append((name, f"{rel}:{finding.range.start.line} {fix.title!r}"))
+
+    def codes(folder: Path) -> Counter:
+        proc = subprocess.run(
+            [
+                "ruff", "check", "--isolated", "--select", "F", "--no-cache",
+                "--output-format", "json", "--exit-zero", str(folder),
+            ],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return Counter((Path(d["filename"]).name, d["code"]) for d in json.loads(proc.stdout))
+
+    before, after = codes(originals), codes(fixed_files)
+    new = [
+        f"{label}: {code}"
+        for name, label in pairs
+        for (file, code), count in after.items()
+        if file == name and count > before[(file, code)]
+    ]
+    assert not new, "\n".join(new)
+
+
+def test_constance_drop_pickle_is_reported_as_djm001(analyses):
+    _, analysis = analyses[CONSTANCE_DROP_PICKLE]
+    lines = analysis.source.text.splitlines()
+    run_python = next(n for n, line in enumerate(lines, 1) if "RunPython(" in line)
+    assert [(f.code, f.range.start.line) for f in analysis.findings] == [("DJM001", run_python)]
+
+
+def test_django_contrib_findings_are_recorded(analyses):
+    contrib = {
+        rel: got
+        for rel, got in found(analyses).items()
+        if rel.startswith("django-") and "/django/contrib/" in rel
+    }
+    assert contrib == DJANGO_CONTRIB_FINDINGS
+    assert any("/django/contrib/auth/migrations/" in rel for rel in analyses)
+
+
+def test_findings_are_the_reviewed_true_positives_and_known_false_positives(analyses):
+    true_positives = {
+        rel: [tuple(item) for item in items]
+        for rel, items in json.loads(EXPECTED.read_text())["findings"].items()
+    }
+    got = found(analyses)
+    false_positives = sorted(
+        (rel, code, line)
+        for rel, items in got.items()
+        for code, line in items
+        if (code, line) not in true_positives.get(rel, [])
+    )
+    missed = sorted(
+        (rel, code, line)
+        for rel, items in true_positives.items()
+        for code, line in items
+        if (code, line) not in got.get(rel, [])
+    )
+    assert missed == [], "true positives no longer reported"
+    assert false_positives == sorted(KNOWN_FALSE_POSITIVES), (
+        "findings outside tests/corpus/expected.json changed: review each one, then put it in "
+        "expected.json (true positive) or KNOWN_FALSE_POSITIVES (false positive)"
+    )
