@@ -30,30 +30,9 @@ EXPECTED = Path(__file__).resolve().parent / "corpus" / "expected.json"
 #: ``(path, code, line): why``. Asserted exactly: the test fails when one is fixed
 #: (delete it here) and when a new one appears (review it: expected.json or here).
 KNOWN_FALSE_POSITIVES: dict[tuple[str, str, int], str] = {
-    (
-        "django-cms-5.1.3/cms/migrations/0018_create_pagenode.py",
-        "DJM001",
-        84,
-    ): "`class Migration(IrreversibleMigration)`: the migration is declared irreversible on "
-    "purpose; its base class (cms/migrations/__init__.py) overrides `unapply()` to raise "
-    "`IrreversibleError`, so a reverse for the RunPython changes nothing",
-    (
-        "django-cms-5.1.3/cms/migrations/0019_set_pagenode.py",
-        "DJM001",
-        58,
-    ): "same `IrreversibleMigration` base class as 0018",
-    (
-        "django-cms-5.1.3/cms/migrations/0019_set_pagenode.py",
-        "DJM001",
-        59,
-    ): "same `IrreversibleMigration` base class as 0018",
-    (
-        "django-helpdesk-2.6.1/helpdesk/migrations/0002_populate_usersettings.py",
-        "DJM003",
-        25,
-    ): "`_User = get_user_model()` is only read for `_User._meta.app_label` and "
-    "`_User._meta.model_name`, to call `apps.get_model(...)`: the historical model does the "
-    "queries, and the metadata is what `settings.AUTH_USER_MODEL` holds",
+    # None at present. Fixed earlier: django-cms 0018/0019 (a `Migration` whose base class
+    # overrides `unapply()`: irreversible on purpose) and django-helpdesk 0002
+    # (`get_user_model()` read only for `_meta.app_label`/`_meta.model_name`).
 }
 
 #: Django's own ``django/contrib/*/migrations`` (recorded): nothing to report. The two

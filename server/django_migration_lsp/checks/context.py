@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePath
 
+from .project import module_class
 from .source import SourceFile
 
 _MIGRATIONS = ("django.db.migrations", "django.db.migrations.operations")
@@ -32,6 +33,7 @@ RUN_SQL = frozenset(
 )
 GET_USER_MODEL = frozenset({"django.contrib.auth.get_user_model"})
 BUILTIN_NAMES = frozenset(dir(builtins))
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -420,9 +422,13 @@ class MigrationContext:
                     found[id(fn)] = Entry(fn, params[0] if params else None, True)
                     order.append(fn)
         # Helpers: module functions and class methods the callables use, transitively.
+        # A scan of the function's identifiers (at C speed) rules most out first.
+        callables = self.module_functions.keys() | self.module_classes.keys()
         queue = list(order)
         while queue:
             fn = queue.pop()
+            if not (self.identifiers(fn) & callables):
+                continue
             shadowed = local_names(fn)
             for node in ast.walk(fn):
                 target: FunctionNode | None = None
@@ -438,8 +444,59 @@ class MigrationContext:
                     queue.append(target)
         return [found[id(fn)] for fn in order]
 
+    def overrides_unapply(self, class_def: ast.ClassDef | None) -> bool:
+        """Does this migration class, or a base class we can read, define ``unapply``?
+
+        Such a class decides its own rollback: django-cms's ``IrreversibleMigration``
+        raises ``IrreversibleError`` on purpose. Bases are looked up in this file
+        and, statically, in the module they are imported from.
+        """
+        if class_def is None:
+            return False
+        return _overrides_unapply(class_def, self.module_classes, self._base_class, 0)
+
+    def _base_class(self, base: ast.expr) -> tuple[ast.ClassDef, dict[str, ast.ClassDef]] | None:
+        qualified = self.qualified_name(base)
+        if qualified is None or qualified.startswith("django."):
+            return None
+        module, _, name = qualified.rpartition(".")
+        found = module_class(module, name, self.source.path) if module else None
+        if found is None:
+            return None
+        cls, tree = found
+        return cls, {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+
+    def function_text(self, fn: FunctionNode) -> str:
+        """The source lines a function spans."""
+        starts = self.source.line_starts
+        end = starts[fn.end_lineno] if fn.end_lineno < len(starts) else len(self.source.text)
+        return self.source.text[starts[fn.lineno - 1] : end]
+
+    def identifiers(self, fn: FunctionNode) -> set[str]:
+        """Every identifier-like word in a function's text: a cheap over-approximation."""
+        return set(_IDENTIFIER.findall(self.function_text(fn)))
+
     def function_name(self, fn: FunctionNode) -> str:
         return "<lambda>" if isinstance(fn, ast.Lambda) else fn.name
+
+
+def _overrides_unapply(cls, classes, resolve, depth) -> bool:
+    if any(
+        isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "unapply"
+        for s in cls.body
+    ):
+        return True
+    if depth >= 5:
+        return False
+    for base in cls.bases:
+        if isinstance(base, ast.Name) and base.id in classes and classes[base.id] is not cls:
+            if _overrides_unapply(classes[base.id], classes, resolve, depth + 1):
+                return True
+        elif resolve is not None:
+            found = resolve(base)
+            if found is not None and _overrides_unapply(found[0], found[1], None, depth + 1):
+                return True
+    return False
 
 
 @dataclass

@@ -1,8 +1,9 @@
-"""App labels for ``apps.get_model(label, name)``, read statically from ``apps.py``.
+"""Static reads of the user's other files: parsed with ``ast``, never imported.
 
-``apps.get_model`` wants the app *label*, which is the last part of the app's
-package unless its ``AppConfig`` sets ``label``. The app's ``apps.py`` is parsed
-with ``ast``, never imported.
+* App labels for ``apps.get_model(label, name)``: the last part of the app's
+  package unless its ``AppConfig`` in ``apps.py`` sets ``label``.
+* Base classes of a ``Migration`` defined in another module (django-cms's
+  ``IrreversibleMigration`` lives in ``cms/migrations/__init__.py``).
 """
 
 from __future__ import annotations
@@ -18,13 +19,28 @@ def default_label(package: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _labels_in(apps_py: str, mtime_ns: int) -> tuple[tuple[str | None, str | None, bool], ...]:
-    """``(name, label, default)`` of every AppConfig-like class in ``apps_py``."""
+def _parse(path: str, mtime_ns: int) -> ast.Module | None:
     try:
-        with open(apps_py, "rb") as fh:
-            tree = ast.parse(fh.read())
-    except (OSError, SyntaxError, ValueError):
-        return ()
+        with open(path, "rb") as fh:
+            return ast.parse(fh.read())
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def parse_file(path: Path) -> ast.Module | None:
+    """A parsed file, cached until it changes on disk; ``None`` if unreadable."""
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    return _parse(str(path), mtime)
+
+
+def _labels_in(apps_py: Path) -> list[tuple[str | None, str | None, bool]]:
+    """``(name, label, default)`` of every AppConfig-like class in ``apps_py``."""
+    tree = parse_file(apps_py)
+    if tree is None:
+        return []
     found = []
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):
@@ -52,32 +68,35 @@ def _labels_in(apps_py: str, mtime_ns: int) -> tuple[tuple[str | None, str | Non
                 values.get("default") is True,
             )
         )
-    return tuple(found)
+    return found
 
 
-def find_apps_py(package: str, migration_path: str | None) -> Path | None:
-    """Locate ``<package>/apps.py`` in a folder above the migration file."""
+def find_in_parents(relative: Path, migration_path: str | None) -> Path | None:
+    """Locate ``relative`` (e.g. ``shop/apps.py``) in a folder above the migration file."""
     if not migration_path:
         return None
-    rel = Path(*package.split("."), "apps.py")
     for folder in Path(os.path.abspath(migration_path)).parents:
-        candidate = folder / rel
+        candidate = folder / relative
         if candidate.is_file():
             return candidate
     return None
+
+
+def find_module(module: str, migration_path: str | None) -> Path | None:
+    """The file of dotted ``module`` (a package's ``__init__.py`` or a ``.py``)."""
+    parts = module.split(".")
+    return find_in_parents(Path(*parts, "__init__.py"), migration_path) or find_in_parents(
+        Path(*parts[:-1], parts[-1] + ".py"), migration_path
+    )
 
 
 def app_label(package: str, migration_path: str | None) -> str:
     """The label of the app whose package is ``package`` (e.g. ``"shop"``)."""
     if package.startswith("django.contrib."):
         return default_label(package)
-    apps_py = find_apps_py(package, migration_path)
+    apps_py = find_in_parents(Path(*package.split("."), "apps.py"), migration_path)
     if apps_py is not None:
-        try:
-            mtime = apps_py.stat().st_mtime_ns
-        except OSError:
-            mtime = 0
-        configs = _labels_in(str(apps_py), mtime)
+        configs = _labels_in(apps_py)
         ranked = sorted(
             configs,
             key=lambda c: (
@@ -89,3 +108,17 @@ def app_label(package: str, migration_path: str | None) -> str:
         if ranked and ranked[0][1]:
             return ranked[0][1]
     return default_label(package)
+
+
+def module_class(
+    module: str, name: str, migration_path: str | None
+) -> tuple[ast.ClassDef, ast.Module] | None:
+    """The class ``name`` defined at the top level of ``module``, read statically."""
+    path = find_module(module, migration_path)
+    tree = parse_file(path) if path is not None else None
+    if tree is None:
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == name:
+            return node, tree
+    return None

@@ -14,12 +14,25 @@ def _alone_on_lines(source: SourceFile, rng: Range) -> bool:
     return not before.strip() and (not after.strip() or after.lstrip().startswith("#"))
 
 
+def _blank_run(source: SourceFile, line: int, step: int) -> int:
+    """How many blank lines there are from ``line`` on, going ``step`` by ``step``."""
+    count = 0
+    while 1 <= line <= source.line_count and not source.line(line).strip():
+        count += 1
+        line += step
+    return count
+
+
 def remove_statement(source: SourceFile, rng: Range) -> Edit:
     """Delete the statement at ``rng``: whole lines when it stands alone on them."""
     if _alone_on_lines(source, rng):
         start = Position(rng.start.line, 0)
         if rng.end.line < source.line_count:
-            end = Position(rng.end.line + 1, 0)
+            # Between blank lines (an import block of its own), the gaps above and
+            # below would add up: keep the larger one only (pycodestyle's E303).
+            above = _blank_run(source, rng.start.line - 1, -1)
+            below = _blank_run(source, rng.end.line + 1, +1)
+            end = Position(rng.end.line + 1 + min(above, below), 0)
         else:  # last line of the file: eat the line break before it instead
             end = Position(rng.end.line, len(source.line(rng.end.line)))
             if rng.start.line > 1:

@@ -23,7 +23,7 @@ def missing_reverses(
 ) -> list[MissingReverse]:
     found = []
     for op in ctx.operations:
-        if op.kind != kind:
+        if op.kind != kind or ctx.overrides_unapply(op.class_def):
             continue
         forward = op.argument(0, forward_kw)
         reverse = op.argument(1, reverse_kw)

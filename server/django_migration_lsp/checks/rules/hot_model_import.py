@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ..app_labels import app_label
 from ..base import (
     Applicability,
     Edit,
@@ -29,6 +29,7 @@ from ..context import (
     dotted_name,
     local_names,
 )
+from ..project import app_label
 from ..source import SourceFile
 
 #: Attributes that only a model class has, and that hit the database or its state.
@@ -59,6 +60,19 @@ def models_package(module: str) -> str | None:
     return ".".join(parts[:i])
 
 
+_LOCAL_IMPORT = re.compile(r"^[ \t]+(?:from|import)\s", re.MULTILINE)
+
+
+def _may_bind_models(binding: ImportBinding) -> bool:
+    """Could this import give access to a model class or ``get_user_model``?"""
+    return (
+        models_package(binding.imported) is not None
+        or models_package(binding.qualified) is not None
+        or binding.qualified in GET_USER_MODEL
+        or binding.qualified in ("django.contrib.auth", "django.contrib")
+    )
+
+
 def is_class_name(name: str) -> bool:
     """``Order`` or ``ContentType``: not ``make_code`` and not ``STATUS_CHOICES``."""
     return name[:1].isupper() and not name.isupper()
@@ -83,11 +97,23 @@ class Hot:
     package: str
     binding: ImportBinding | None = None
     uses: list[Use] = field(default_factory=list)
+    #: ``get_user_model()`` calls inside migration functions, rewritten in place.
+    calls: list[ast.Call] = field(default_factory=list)
 
 
-def _is_value_use(node: ast.expr, parent: ast.AST | None) -> bool:
+#: ``Model._meta`` attributes that name the model and do not depend on its fields:
+#: ``apps.get_model(User._meta.app_label, User._meta.model_name)`` is fine.
+STABLE_META = frozenset({"app_label", "model_name", "label", "label_lower", "object_name"})
+
+
+def _is_model_use(node: ast.expr, parents: dict[ast.AST, ast.AST]) -> bool:
     """Is ``node`` used as a model: manager access, instantiation, or passed on?"""
+    parent = parents.get(node)
     if isinstance(parent, ast.Attribute) and parent.value is node:
+        if parent.attr == "_meta":
+            grand = parents.get(parent)
+            if isinstance(grand, ast.Attribute) and grand.attr in STABLE_META:
+                return False
         return parent.attr in MODEL_ATTRIBUTES
     if isinstance(parent, ast.Call):
         return True  # ``Order(...)``, ``isinstance(x, Order)``, ``f(Order)``
@@ -128,7 +154,10 @@ class HotModelImport(Rule):
 
     Django itself writes `import shop.models` into schema migrations, for callable
     defaults, custom fields, managers and validators. Those run when the file is
-    imported, not against the database, and are not reported.
+    imported, not against the database, and are not reported. Neither are helper
+    functions imported from a models module, names that a local
+    `Order = apps.get_model(...)` shadows, nor reads of a model's name
+    (`User._meta.app_label`, `_meta.model_name`) to pass to `apps.get_model`.
 
     ## Example
     ```python
@@ -271,9 +300,21 @@ class HotModelImport(Rule):
     ]
 
     def check(self, ctx: MigrationContext) -> Iterator[Finding]:
-        entries = ctx.entries
-        if not entries:
+        # Most data migrations import nothing that could be a live model: then
+        # there is nothing to look for, and no function needs walking.
+        suspects = {b.name for b in ctx.module_imports if _may_bind_models(b)}
+        suspects |= _module_user_model_names(ctx).keys()
+        star = any(models_package(b.imported) for b in ctx.module_star_imports)
+        local_imports = _LOCAL_IMPORT.search(ctx.source.text) is not None
+        if not (suspects or star or local_imports):
             return
+        entries = [
+            e
+            for e in ctx.entries
+            if star
+            or ctx.identifiers(e.node) & suspects
+            or (local_imports and _LOCAL_IMPORT.search(ctx.function_text(e.node)))
+        ]
         for hot in self._hot_bindings(ctx, entries):
             yield self._report(ctx, hot)
 
@@ -326,7 +367,7 @@ class HotModelImport(Rule):
             if resolved is None:
                 if node.id in module_user_models:
                     call = module_user_models[node.id]
-                    if _is_value_use(node, parents.get(node)):
+                    if _is_model_use(node, parents):
                         hot = hots.setdefault(
                             call, Hot("user_model", call, "", "django.contrib.auth")
                         )
@@ -336,7 +377,7 @@ class HotModelImport(Rule):
                     and node.id not in ctx.module_names
                     and node.id not in BUILTIN_NAMES
                     and is_class_name(node.id)
-                    and _is_value_use(node, parents.get(node))
+                    and _is_model_use(node, parents)
                 ):
                     hot = hots.setdefault(
                         star,
@@ -376,10 +417,7 @@ class HotModelImport(Rule):
             parent = parents.get(e)
             if qualified in GET_USER_MODEL:
                 if isinstance(parent, ast.Call) and parent.func is e:
-                    hot = hots.setdefault(
-                        parent, Hot("user_model", parent, "", "django.contrib.auth", binding)
-                    )
-                    hot.uses.append(Use(parent, "get_user_model()", entry))
+                    self._user_model_call(parent, binding, parents, entry, hots)
                 return
             module, _, cls = qualified.rpartition(".")
             package = models_package(module)
@@ -393,10 +431,48 @@ class HotModelImport(Rule):
                 or (isinstance(parent, ast.Attribute) and parent.attr in MODEL_ATTRIBUTES)
             ):
                 return
-            if _is_value_use(e, parent):
+            if _is_model_use(e, parents):
                 hot = hots.setdefault(binding, Hot(kind, binding.alias, module, package, binding))
                 hot.uses.append(Use(e, cls, entry))
             return
+
+    def _user_model_call(
+        self,
+        call: ast.Call,
+        binding: ImportBinding,
+        parents: dict[ast.AST, ast.AST],
+        entry: Entry,
+        hots: dict[object, Hot],
+    ) -> None:
+        """``get_user_model()`` at run time: a use when its result is used as a model."""
+        holder = parents.get(call)
+        if (
+            isinstance(holder, ast.Assign)
+            and holder.value is call
+            and len(holder.targets) == 1
+            and isinstance(holder.targets[0], ast.Name)
+        ):
+            # ``User = get_user_model()``: look at how ``User`` is used.
+            local = holder.targets[0].id
+            scope = parents.get(holder)
+            while scope is not None and not isinstance(
+                scope, (ast.FunctionDef, ast.AsyncFunctionDef)
+            ):
+                scope = parents.get(scope)
+            uses = [
+                n
+                for n in ast.walk(scope or entry.node)
+                if isinstance(n, ast.Name)
+                and n.id == local
+                and isinstance(n.ctx, ast.Load)
+                and _is_model_use(n, parents)
+            ]
+        else:
+            local, uses = "get_user_model()", [call] if _is_model_use(call, parents) else []
+        if uses:
+            hot = hots.setdefault(call, Hot("user_model", call, "", "django.contrib.auth", binding))
+            hot.calls.append(call)
+            hot.uses.extend(Use(n, local, entry) for n in uses)
 
     # -- reporting ---------------------------------------------------------
 
@@ -513,16 +589,12 @@ def _fix_data(
         apps = owner.apps_param
         own_uses = [u for u in hot.uses if u.owner is owner]
         lines: list[str] = []
-        if hot.kind == "user_model" and hot.anchor in [u.node for u in own_uses]:
+        if hot.kind == "user_model" and hot.calls:
             # ``get_user_model()`` called in the function: rewrite each call in place.
-            for use in own_uses:
-                rewrites.append(
-                    [
-                        range_to_data(src.node_range(use.node)),
-                        f"{apps}.get_model(settings.AUTH_USER_MODEL)",
-                    ]
-                )
-                fixed_nodes.add(id(use.node))
+            for call in hot.calls:
+                target = f"{apps}.get_model(settings.AUTH_USER_MODEL)"
+                rewrites.append([range_to_data(src.node_range(call)), target])
+                fixed_nodes.add(id(call))
             settings_needed = True
         elif hot.kind == "user_model":
             local = own_uses[0].model
@@ -609,9 +681,9 @@ def _unused_elsewhere(
 
 
 def _inside_fixed(name: ast.Name, fixed: set[int], hot: Hot) -> bool:
-    for use in hot.uses:
-        if id(use.node) in fixed:
-            for sub in ast.walk(use.node):
+    for node in [*(u.node for u in hot.uses), *hot.calls]:
+        if id(node) in fixed:
+            for sub in ast.walk(node):
                 if sub is name:
                     return True
     return False

@@ -39,6 +39,11 @@ class IrreversibleRunPython(Rule):
     schema rollback removes anyway), say so with `migrations.RunPython.noop`.
     Otherwise write a reverse function.
 
+    A migration class that overrides `unapply()`, itself or through a base class
+    (django-cms's `IrreversibleMigration`), has decided what a rollback does and
+    is not reported. Base classes are read from this file or, statically, from
+    the module they are imported from.
+
     ## Example
     ```python
     migrations.RunPython(forwards)
@@ -77,6 +82,13 @@ class IrreversibleRunPython(Rule):
             "    operations = [\n"
             "        migrations.RunPython(code=forwards, reverse_code=backwards),\n"
             "    ]\n"
+        ),
+        Valid(
+            HEADER + "class IrreversibleMigration(migrations.Migration):\n"
+            "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+            "        raise NotImplementedError('irreversible on purpose')\n\n\n"
+            "class Migration(IrreversibleMigration):\n"
+            "    operations = [migrations.RunPython(print)]\n"
         ),
         Valid(
             "from myproject.ops import RunPython\n\n\n"

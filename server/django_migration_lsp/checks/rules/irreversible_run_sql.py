@@ -32,6 +32,9 @@ class IrreversibleRunSQL(Rule):
     rollback removes what it made), pass `migrations.RunSQL.noop`. Otherwise
     write the SQL that reverses it.
 
+    As for DJM001, a migration class that overrides `unapply()` (itself or
+    through a base class) is not reported.
+
     ## Example
     ```python
     migrations.RunSQL("UPDATE shop_order SET status = 'new' WHERE status IS NULL")
@@ -104,6 +107,21 @@ class IrreversibleRunSQL(Rule):
             "        m.RunSQL(\n"
             '            sql="UPDATE t SET c = 1",\n'
             "            reverse_sql=m.RunSQL.noop,\n"
+            "        ),\n"
+            "    ]\n",
+        ),
+        Invalid(
+            HEADER + "class Migration(migrations.Migration):\n"
+            "    operations = [\n"
+            "        migrations.RunSQL(\n"
+            '            "UPDATE t SET x = 1",  # backfill x\n'
+            "        ),\n"
+            "    ]\n",
+            fixed=HEADER + "class Migration(migrations.Migration):\n"
+            "    operations = [\n"
+            "        migrations.RunSQL(\n"
+            '            "UPDATE t SET x = 1",  # backfill x\n'
+            "            reverse_sql=migrations.RunSQL.noop,\n"
             "        ),\n"
             "    ]\n",
         ),
