@@ -8,21 +8,17 @@ from __future__ import annotations
 
 import argparse
 import ast
-import difflib
-import json
 import os
 import sys
-import traceback
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .checks.base import Applicability, Finding, Fix, RuleSelection
-from .checks.engine import analyze, fixes_for, selected_rules
+from .checks.base import Applicability, Finding, Fix, Rule, RuleSelection
+from .checks.engine import analyze, could_report, fixes_for, selected_rules
 from .checks.noqa import noqa_edit
 from .checks.registry import all_rules, get_rule
 from .checks.source import SourceFile
@@ -30,9 +26,12 @@ from .config import Config, ConfigError, find_pyproject, iter_migration_files, l
 from .files import write_atomic
 
 FORMATS = ("text", "json", "github", "sarif")
-#: Below this many files to parse, worker processes cost more than they save.
-PARALLEL_THRESHOLD = 48
+#: Below this many files to analyse, worker processes cost more than they save.
+PARALLEL_THRESHOLD = 32
 MAX_FIX_PASSES = 10
+
+Codes = tuple[tuple[str, ...], tuple[str, ...]]  # (select, ignore)
+Job = tuple[str, Codes, bool]  # (path, codes, unsafe fixes)
 
 
 class UsageError(Exception):
@@ -118,8 +117,15 @@ def check_file(
     try:
         _check_file(Path(path), RuleSelection(*codes), opts, unsafe, result)
     except Exception:  # a bug of ours: report it, never take the run down
+        import traceback
+
         result.error = traceback.format_exc()
     return result
+
+
+def _check_job(job: Job, opts: Options) -> FileResult:
+    path, codes, unsafe = job
+    return check_file(path, codes, opts, unsafe)
 
 
 def _check_file(
@@ -166,6 +172,8 @@ def _check_file(
             analysis = analyze(text, str(path), rules=rules)
         if text != original:
             if opts.diff:
+                import difflib
+
                 result.diff = "".join(
                     difflib.unified_diff(
                         original.splitlines(keepends=True),
@@ -265,6 +273,8 @@ def _json_fix(fixes: list[Fix]) -> dict | None:
 
 
 def emit_json(results: list[FileResult], out: TextIO) -> None:
+    import json
+
     items = []
     for result in results:
         for finding, fixes in zip(result.findings, result.fixes, strict=True):
@@ -306,6 +316,8 @@ def emit_github(results: list[FileResult], out: TextIO) -> None:
 
 
 def emit_sarif(results: list[FileResult], out: TextIO) -> None:
+    import json
+
     rules = list(all_rules().values())
     index = {r.code: i for i, r in enumerate(rules)}
 
@@ -468,7 +480,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise UsageError(f"{path}: no such file or folder")
 
     configs: dict[Path | None, Config] = {}
-    jobs: list[tuple[str, tuple[tuple[str, ...], tuple[str, ...]], bool]] = []
+    rule_cache: dict[Codes, list[Rule]] = {}
+    jobs: list[Job] = []
     for path in paths:
         config = _config_for(path, configs)
         unsafe = config.unsafe_fixes if args.unsafe_fixes is None else args.unsafe_fixes
@@ -476,14 +489,30 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             selection = config.selection_for(file)
             select = args.select if args.select is not None else selection.select
             ignore = (*selection.ignore, *args.ignore)
-            jobs.append((str(file), (select, ignore), unsafe))
+            codes = (select, ignore)
+            # The prefilter runs here, on bytes read once: most schema migrations
+            # stop at this line and never reach a worker.
+            try:
+                data = file.read_bytes()
+            except OSError:
+                data = b""  # unreadable: check_file reports it
+            else:
+                if codes not in rule_cache:
+                    rule_cache[codes] = selected_rules(RuleSelection(*codes))
+                if not could_report(data, rule_cache[codes]):
+                    continue
+            jobs.append((str(file), codes, unsafe))
 
-    if len(jobs) >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1:
-        with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8)) as pool:
-            futures = [pool.submit(check_file, p, c, opts, u) for p, c, u in jobs]
-            results = [f.result() for f in futures]
+    workers = min(os.cpu_count() or 1, 8)
+    if len(jobs) >= PARALLEL_THRESHOLD and workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        from functools import partial
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            chunk = max(1, len(jobs) // (workers * 4))
+            results = list(pool.map(partial(_check_job, opts=opts), jobs, chunksize=chunk))
     else:
-        results = [check_file(p, c, opts, u) for p, c, u in jobs]
+        results = [_check_job(job, opts) for job in jobs]
 
     errors = [r for r in results if r.error]
     for r in errors:

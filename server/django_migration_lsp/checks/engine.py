@@ -31,7 +31,7 @@ from .source import SourceDecodeError, SourceFile, decode_source
 class Analysis:
     source: SourceFile | None
     findings: list[Finding] = field(default_factory=list)
-    #: Findings that a ``# noqa`` comment suppressed (for ``--add-noqa`` and stats).
+    #: Findings that a noqa comment suppressed (for ``--add-noqa`` and stats).
     suppressed: list[Finding] = field(default_factory=list)
     #: ``False`` when the prefilter showed that no rule could report.
     parsed: bool = False
@@ -41,6 +41,11 @@ class Analysis:
 def selected_rules(selection: RuleSelection | None = None) -> list[Rule]:
     selection = selection or RuleSelection()
     return [rule for code, rule in all_rules().items() if selection.enabled(code)]
+
+
+def could_report(data: bytes, rules: Iterable[Rule]) -> bool:
+    """The byte-level prefilter: can any of ``rules`` report on a file with these bytes?"""
+    return any(not r.triggers or any(t in data for t in r.triggers) for r in rules)
 
 
 def _whole_file_finding(message: str) -> Finding:
@@ -75,6 +80,8 @@ def analyze(
     rules = list(selected_rules() if rules is None else rules)
     encoding = "utf-8"
     if isinstance(source, bytes):
+        if not could_report(source, rules):  # before decoding: the cheapest way out
+            return Analysis(None)
         try:
             text, encoding = decode_source(source)
         except SourceDecodeError as exc:
