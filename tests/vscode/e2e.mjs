@@ -226,6 +226,23 @@ class Session {
         log(`${this.name}: workbench ready after ${Date.now() - t0} ms`);
     }
 
+    /** Write workspace settings (.vscode/settings.json); VS Code watches the folder and fires onDidChangeConfiguration. */
+    updateWorkspaceSettings(settings) {
+        fs.mkdirSync(path.join(this.workspace, '.vscode'), { recursive: true });
+        fs.writeFileSync(path.join(this.workspace, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
+    }
+
+    /** Run a command by its title from the Command Palette. */
+    async runCommand(title) {
+        await this.page.keyboard.press('F1');
+        const input = this.page.locator('.quick-input-widget input');
+        await input.waitFor();
+        await input.fill(`>${title}`);
+        await this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+        await sleep(200);
+        await this.page.keyboard.press('Enter');
+    }
+
     async screenshot(label) {
         this.shots += 1;
         const file = path.join(ARTIFACTS, `${this.name}-${String(this.shots).padStart(2, '0')}-${label}.png`);
@@ -320,7 +337,7 @@ class Session {
         await this.page.keyboard.press('Control+G');
         const input = this.page.locator('.quick-input-widget input');
         await input.waitFor();
-        await input.fill(`${line}:${column}`);
+        await input.fill(`:${line}:${column}`); // fill() replaces the ":" prefix that Ctrl+G typed
         await sleep(200);
         await this.page.keyboard.press('Enter');
         await sleep(300);
@@ -358,7 +375,7 @@ class Session {
         const page = this.page;
         await this.goTo(line, column);
         await page.keyboard.press('Control+.');
-        const widget = page.locator('.action-widget');
+        const widget = page.locator('.action-widget:not(.action-list-submenu-panel)').first();
         await widget.waitFor();
         const row = widget.locator('.monaco-list-row', { hasText: title });
         await row.first().waitFor();
@@ -467,6 +484,35 @@ const scenarios = [
                     await s.screenshot('hover');
                     await s.page.mouse.move(5, 5);
                     await s.page.keyboard.press('Escape');
+                },
+            ],
+            [
+                'the Restart Server command restarts the server',
+                async (s) => {
+                    const starts = () => (s.outputLog().match(/Server started/g) ?? []).length;
+                    const before = starts();
+                    await s.runCommand('Django Migration LSP: Restart Server');
+                    await waitFor('a second "Server started"', () => starts() > before, 30_000);
+                    await waitFor('the squiggles again', async () => (await s.squiggles()) === 2, 30_000);
+                },
+            ],
+            [
+                'changing django-migration-lsp.severity restarts the server and DJM001 becomes an error',
+                async (s) => {
+                    const starts = () => (s.outputLog().match(/Server started/g) ?? []).length;
+                    const before = starts();
+                    s.updateWorkspaceSettings({ 'django-migration-lsp.severity': { DJM001: 'error' } });
+                    await waitFor('the restart after the settings change', () => starts() > before, 30_000);
+                    if (!/"severity":\{"DJM001":"error"\}/.test(s.outputLog())) {
+                        throw new Error('the new severity was not sent to the server');
+                    }
+                    await waitFor(
+                        'one error squiggle',
+                        async () => (await s.page.locator('.monaco-editor .squiggly-error').count()) === 1,
+                        30_000,
+                    );
+                    await waitFor('Errors: 1, Warnings: 1', async () => /1.*1/.test(await s.problemsLabel()), 10_000);
+                    await s.screenshot('severity-error');
                 },
             ],
             [

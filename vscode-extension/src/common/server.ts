@@ -7,7 +7,6 @@ import {
     LanguageClientOptions,
     RevealOutputChannelOn,
     ServerOptions,
-    TransportKind,
 } from 'vscode-languageclient/node';
 import { SERVER_ID, SERVER_MODULE, SERVER_NAME } from './constants';
 import { Launch } from './launch';
@@ -77,7 +76,7 @@ export function createServer(
     const serverOptions: ServerOptions = {
         command: launch.command,
         args: launch.args,
-        transport: TransportKind.stdio,
+        // No `transport`: TransportKind.stdio would append `--stdio`; the server speaks stdio with no arguments.
         options: { cwd, env: { ...process.env, ...launch.env, PYTHONUNBUFFERED: '1' } },
     };
     const clientOptions: LanguageClientOptions = {
