@@ -1,0 +1,74 @@
+"""Open documents, kept in step with the client.
+
+pygls's ``TextDocument`` splits lines with ``str.splitlines``, which also breaks at
+``\\x0c``, ``\\x1c``-``\\x1e``, ``\\x85``, ``\\u2028`` and ``\\u2029``; LSP (and Python) only
+end lines at ``\\r\\n``, ``\\r`` and ``\\n``, so an incremental change below such a character
+would land on the wrong line. It also rebuilds its line list on every conversion. A
+:class:`Document` uses the core's :class:`SourceFile` for both, and its line table is
+built once per version and shared with the analysis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.uris import to_fs_path, uri_scheme
+
+from ..checks.source import SourceFile
+from .convert import Codec
+
+
+def uri_to_path(uri: str) -> Path | None:
+    """The file a ``file:`` URI names; ``None`` for ``untitled:`` and other schemes."""
+    if uri_scheme(uri) != "file":
+        return None
+    path = to_fs_path(uri)
+    return Path(path) if path else None
+
+
+class Document:
+    """The text of one open document at one version."""
+
+    def __init__(self, uri: str, text: str, version: int | None, language_id: str = "") -> None:
+        self.uri = uri
+        self.version = version
+        self.language_id = language_id
+        self.path = uri_to_path(uri)
+        self._text = text
+        self._source: SourceFile | None = None
+
+    def __repr__(self) -> str:
+        return f"Document({self.uri!r}, version={self.version})"
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    @property
+    def source(self) -> SourceFile:
+        """The current text as a :class:`SourceFile` (line table built at most once)."""
+        if self._source is None:
+            self._source = SourceFile(self._text, str(self.path) if self.path else None)
+        return self._source
+
+    def apply(
+        self,
+        changes: Iterable[types.TextDocumentContentChangeEvent],
+        version: int | None,
+        codec: Codec,
+    ) -> None:
+        """Apply ``didChange`` content changes, in order, each on the previous result."""
+        for change in changes:
+            if isinstance(change, types.TextDocumentContentChangePartial):
+                source = self.source
+                start = source.offset(codec.core_position(source, change.range.start))
+                end = source.offset(codec.core_position(source, change.range.end))
+                if end < start:
+                    start, end = end, start
+                self._text = self._text[:start] + change.text + self._text[end:]
+            else:
+                self._text = change.text
+            self._source = None
+        self.version = version
