@@ -1,19 +1,28 @@
 -- Real-Neovim end-to-end driver for the shipped config (editors/neovim/lsp/django_migration_lsp.lua).
 --
---   timeout 120 nvim --headless --clean -u NONE -l tests/neovim/e2e.lua EDITORS_NEOVIM_DIR MIGRATION
+--   timeout 120 nvim --headless --clean -u NONE -l tests/neovim/e2e.lua EDITORS_NEOVIM_DIR MIGRATION \
+--     [UNOPENED]
 --
 -- It puts EDITORS_NEOVIM_DIR on the runtimepath and enables the server exactly as a user does
--- (`vim.lsp.enable('django_migration_lsp')`, nothing else configured), opens MIGRATION, waits for
--- the DJM001 and DJM003 diagnostics, runs `:checkhealth vim.lsp`, asks for the quick fixes, applies
--- them (DJM003 through `vim.lsp.util.apply_workspace_edit` with the client's offset encoding,
--- DJM001 through `vim.lsp.buf.code_action()`, the command users run), waits for the diagnostics to
--- clear, and writes the file. pytest asserts on the file and on the report.
+-- (`vim.lsp.enable('django_migration_lsp')`), opens MIGRATION, waits for the DJM001 and DJM003
+-- diagnostics, runs `:checkhealth vim.lsp`, asks for the quick fixes, applies them (DJM003
+-- through `vim.lsp.util.apply_workspace_edit` with the client's offset encoding, DJM001 through
+-- `vim.lsp.buf.code_action()`, the command users run), waits for the diagnostics to clear, and
+-- writes the file. pytest asserts on the file and on the report. With UNOPENED, another
+-- migration in the project, it also waits for that file's diagnostics (the workspace scan), which
+-- Neovim keeps without opening the file.
+--
+-- Settings scenario: with DJM_E2E_CONFIG (JSON for a user's `vim.lsp.config(name, {...})` call)
+-- and DJM_E2E_EXPECT (the comma-separated codes those settings leave), it waits until the
+-- buffer's diagnostics have exactly those codes, reports them, and stops.
 --
 -- The report is one JSON line on stdout, prefixed with `DJM_E2E_RESULT `; it is printed on
 -- failure too, with the step that failed, so that a CI log says what happened.
 -- Under `-l`, print() goes to stderr: progress goes there.
 
-local config_dir, file = arg[1], arg[2]
+local config_dir, file, unopened = arg[1], arg[2], arg[3]
+local USER_CONFIG = vim.env.DJM_E2E_CONFIG and vim.json.decode(vim.env.DJM_E2E_CONFIG)
+local EXPECT = vim.env.DJM_E2E_EXPECT
 local STEP_MS = tonumber(vim.env.DJM_E2E_STEP_MS) or 30000
 local NAME = 'django_migration_lsp'
 local T0 = vim.uv.hrtime()
@@ -52,10 +61,12 @@ vim.notify = function(msg, level, opts)
   return notify(msg, level, opts)
 end
 
+--- Wait for `cond`; `what` (a string, or a function that returns one) says what for.
 local function wait(what, cond)
   local done = vim.wait(STEP_MS, function()
     return server_quit ~= nil or cond()
   end, 20)
+  what = type(what) == 'function' and what() or what
   if server_quit then
     fail(server_quit .. ' (waiting for ' .. what .. ')')
   end
@@ -86,9 +97,9 @@ local function diagnostics()
   return out
 end
 
-local function codes()
+local function codes(buf)
   local set = {}
-  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+  for _, d in ipairs(vim.diagnostic.get(buf or bufnr)) do
     set[#set + 1] = tostring(d.code)
   end
   table.sort(set)
@@ -166,6 +177,9 @@ local function main()
   vim.cmd('filetype on') -- `-u NONE` leaves filetype detection off, and enable() keys on filetype
   report.exepath = vim.fn.exepath('django-migration-lsp')
 
+  if USER_CONFIG then
+    vim.lsp.config(NAME, USER_CONFIG)
+  end
   vim.lsp.enable(NAME)
   vim.cmd.edit(vim.fn.fnameescape(file))
   bufnr = vim.api.nvim_get_current_buf()
@@ -182,16 +196,43 @@ local function main()
   report.offset_encoding = client.offset_encoding
   report.server_info = client.server_info
   report.init_options = client.config.init_options
+  report.settings = client.settings
+
+  if EXPECT then
+    wait(function()
+      return 'exactly ' .. EXPECT .. ' (have: ' .. codes() .. ')'
+    end, function()
+      return codes() == EXPECT
+    end)
+    step('expected_diagnostics')
+    report.diagnostics_initial = diagnostics()
+    report.ok = true
+    return
+  end
 
   wait('a first diagnostic', function()
     return #vim.diagnostic.get(bufnr) > 0
   end)
   step('first_diagnostic')
-  wait('DJM001 and DJM003 (have: ' .. codes() .. ')', function()
+  wait(function()
+    return 'DJM001 and DJM003 (have: ' .. codes() .. ')'
+  end, function()
     return codes():find('DJM001', 1, true) and codes():find('DJM003', 1, true)
   end)
   step('both_diagnostics')
   report.diagnostics_initial = diagnostics()
+
+  if unopened then
+    -- Published for a file that no window shows: Neovim keeps them on an unloaded buffer.
+    local other = vim.fn.bufadd(unopened)
+    wait(function()
+      return 'diagnostics for the unopened ' .. unopened
+    end, function()
+      return codes(other) ~= ''
+    end)
+    step('workspace_diagnostics')
+    report.unopened = { codes = codes(other), loaded = vim.api.nvim_buf_is_loaded(other) }
+  end
 
   report.health = health_text()
   step('checkhealth')
@@ -212,7 +253,9 @@ local function main()
   end
   report.applied = { fix003.title }
   vim.lsp.util.apply_workspace_edit(fix003.edit, client.offset_encoding)
-  wait('DJM003 to clear after its fix (have: ' .. codes() .. ')', function()
+  wait(function()
+    return 'DJM003 to clear after its fix (have: ' .. codes() .. ')'
+  end, function()
     return codes() == 'DJM001'
   end)
   step('djm003_fixed')
@@ -233,7 +276,9 @@ local function main()
     return vim.b[bufnr].changedtick ~= tick
   end)
   report.applied[#report.applied + 1] = title001
-  wait('all diagnostics to clear (have: ' .. codes() .. ')', function()
+  wait(function()
+    return 'all diagnostics to clear (have: ' .. codes() .. ')'
+  end, function()
     return codes() == ''
   end)
   step('diagnostics_cleared')
