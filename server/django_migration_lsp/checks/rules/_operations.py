@@ -5,7 +5,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from ..base import Edit, range_from_data, range_to_data
 from ..context import MigrationContext, OperationCall
+from ..source import SourceFile
 
 
 @dataclass(frozen=True)
@@ -36,3 +38,32 @@ def missing_reverses(
         elif isinstance(reverse, ast.Constant) and reverse.value is None:
             found.append(MissingReverse(op, forward, bool(op.call.args), reverse))
     return found
+
+
+def fix_data(ctx: MigrationContext, missing: MissingReverse) -> dict:
+    """What a fix needs to pass a reverse to this call, without analysing again."""
+    none = missing.none_reverse
+    return {
+        "call": range_to_data(ctx.source.node_range(missing.op.call)),
+        "noop": f"{missing.op.callee}.noop",
+        "positional": missing.forward_is_positional,
+        "none": range_to_data(ctx.source.node_range(none)) if none is not None else None,
+    }
+
+
+def pass_reverse(
+    source: SourceFile, data: dict, value: str, keyword: str, positional: bool
+) -> Edit:
+    """Edit the call to pass ``value`` as its reverse.
+
+    Replaces an explicit ``None``; else adds it after a positional forward when
+    ``positional`` allows, else as ``keyword=value``.
+    """
+    from ...fixes.calls import add_argument, replace_expression  # LibCST: only when fixing
+
+    if data.get("none"):
+        return replace_expression(source, range_from_data(data["none"]), value)
+    call = range_from_data(data["call"])
+    if positional and data["positional"]:
+        return add_argument(source, call, value, index=1)
+    return add_argument(source, call, value, keyword=keyword)

@@ -13,12 +13,10 @@ from ..base import (
     Range,
     Rule,
     Valid,
-    range_from_data,
-    range_to_data,
 )
 from ..context import MigrationContext, positional_params
 from ..source import SourceFile
-from ._operations import missing_reverses
+from ._operations import fix_data, missing_reverses, pass_reverse
 
 HEADER = "from django.db import migrations\n\n\n"
 
@@ -170,16 +168,7 @@ class IrreversibleRunPython(Rule):
     def check(self, ctx: MigrationContext) -> Iterator[Finding]:
         for missing in missing_reverses(ctx, "RunPython", "code", "reverse_code"):
             op = missing.op
-            data: dict = {
-                "call": range_to_data(ctx.source.node_range(op.call)),
-                "noop": f"{op.callee}.noop",
-                "positional": missing.forward_is_positional,
-                "none": (
-                    range_to_data(ctx.source.node_range(missing.none_reverse))
-                    if missing.none_reverse is not None
-                    else None
-                ),
-            }
+            data = fix_data(ctx, missing)
             skeleton = _skeleton_data(ctx, missing.forward, op.class_def)
             if skeleton is not None:
                 data["skeleton"] = skeleton
@@ -214,14 +203,7 @@ class IrreversibleRunPython(Rule):
 
 
 def _pass_reverse(source: SourceFile, data: dict, value: str) -> Edit:
-    from ...fixes.calls import add_argument, replace_expression  # LibCST: only when fixing
-
-    if data.get("none"):
-        return replace_expression(source, range_from_data(data["none"]), value)
-    call = range_from_data(data["call"])
-    if data["positional"]:
-        return add_argument(source, call, value, index=1)
-    return add_argument(source, call, value, keyword="reverse_code")
+    return pass_reverse(source, data, value, "reverse_code", positional=True)
 
 
 def _skeleton_data(

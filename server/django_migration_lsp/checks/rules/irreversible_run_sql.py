@@ -9,12 +9,10 @@ from ..base import (
     Invalid,
     Rule,
     Valid,
-    range_from_data,
-    range_to_data,
 )
 from ..context import MigrationContext
 from ..source import SourceFile
-from ._operations import missing_reverses
+from ._operations import fix_data, missing_reverses, pass_reverse
 
 HEADER = "from django.db import migrations\n\n\n"
 
@@ -130,25 +128,15 @@ class IrreversibleRunSQL(Rule):
     def check(self, ctx: MigrationContext) -> Iterator[Finding]:
         for missing in missing_reverses(ctx, "RunSQL", "sql", "reverse_sql"):
             op = missing.op
-            none = missing.none_reverse
             yield self.finding(
                 f"`{op.callee}` has no `reverse_sql`; unapplying this migration raises "
                 "`IrreversibleError`",
                 ctx.source.node_range(op.call.func),
-                fix_data={
-                    "call": range_to_data(ctx.source.node_range(op.call)),
-                    "noop": f"{op.callee}.noop",
-                    "none": range_to_data(ctx.source.node_range(none)) if none else None,
-                },
+                fix_data=fix_data(ctx, missing),
             )
 
     def fixes(self, source: SourceFile, finding: Finding) -> list[Fix]:
-        from ...fixes.calls import add_argument, replace_expression  # LibCST: only when fixing
-
         data = finding.fix_data or {}
         noop = data["noop"]
-        if data.get("none"):
-            edit = replace_expression(source, range_from_data(data["none"]), noop)
-        else:
-            edit = add_argument(source, range_from_data(data["call"]), noop, keyword="reverse_sql")
+        edit = pass_reverse(source, data, noop, "reverse_sql", positional=False)
         return [Fix(f"Add reverse_sql={noop}", Applicability.UNSAFE, (edit,))]
