@@ -35,7 +35,8 @@ SERVER = [sys.executable, "-m", "django_migration_lsp"]
 NAME = "django-migration-lsp"
 TIMEOUT = 15.0
 LINE_END = re.compile(r"\r\n|\r|\n")
-PROFILES = ("vscode", "neovim", "neovim-push")
+#: The profiles most tests run with; ``neovim-push`` (UTF-8 and push) where that matters.
+PROFILES = ("vscode", "neovim")
 
 
 def capabilities(profile: str) -> types.ClientCapabilities:
@@ -268,6 +269,14 @@ class Session:
 
         params = await wait_for(found, what)
         return list(params.diagnostics)
+
+    async def nothing_for(self, uri: str) -> None:
+        """Check that ``uri`` gets no diagnostics: an empty pull, or no publish at all."""
+        if self.pull:
+            assert await self.diagnostics(uri) == []
+            return
+        await asyncio.sleep(0.3)
+        assert self.last_published(uri) is None
 
     async def diagnostics(self, uri: str) -> list[types.Diagnostic]:
         """The diagnostics of an open document at its current version (pushed or pulled)."""

@@ -70,6 +70,9 @@ logger = logging.getLogger(__name__)
 NAME = "django-migration-lsp"
 #: Seconds of quiet after a change before an open document is checked again.
 DEBOUNCE = 0.1
+#: How long to wait for the client's first answer to workspace/configuration before
+#: checking anything with the initializationOptions alone (seconds).
+SETTINGS_TIMEOUT = 5.0
 #: Send a progress report at most this often during a workspace scan (seconds).
 PROGRESS_INTERVAL = 0.1
 LOG_LEVELS = {
@@ -248,6 +251,9 @@ class MigrationLanguageServer(LanguageServer):
         self.scan_task: asyncio.Task[None] | None = None
         self._shown: set[str] = set()
         self._folders: list[tuple[str, Path]] | None = None
+        #: Set once the client's settings are known (after ``initialized``): nothing is
+        #: checked before, so that no diagnostic is computed with the wrong settings.
+        self.ready = asyncio.Event()
         self.executor = ThreadPoolExecutor(max_workers, thread_name_prefix=NAME)
 
     # -- client capabilities ------------------------------------------------------
@@ -379,6 +385,8 @@ class MigrationLanguageServer(LanguageServer):
         self.log_level = LOG_LEVELS.get(new[None].log_level, types.MessageType.Info)
         changed = new != self.settings
         self.settings = new
+        if changed:
+            self.invalidate()
         return changed
 
     async def pull_settings(self) -> None:
@@ -409,7 +417,8 @@ class MigrationLanguageServer(LanguageServer):
 
     def refresh_all(self, *, projects: bool = False) -> None:
         """Check everything again after a change of settings or of a pyproject.toml."""
-        self.invalidate(projects=projects)
+        if projects:
+            self.invalidate(projects=True)
         for uri, doc in self.documents.items():
             if self.pull:
                 if uri in self.pushed:
@@ -432,6 +441,7 @@ class MigrationLanguageServer(LanguageServer):
         """Diagnostics for ``doc`` at its current version: cached, or computed once."""
         if doc.path is None:
             return None
+        await self.ready.wait()
         config = self.config_for(doc.path)
         if config is None:
             return None
@@ -668,12 +678,12 @@ def initialize(ls: MigrationLanguageServer, params: types.InitializeParams) -> N
 
 
 async def initialized(ls: MigrationLanguageServer, params: types.InitializedParams) -> None:
-    await ls.pull_settings()
-    if ls.apply_settings():
-        ls.invalidate()
-        for doc in ls.documents.values():  # opened while we were asking
-            if not ls.pull and doc.path is not None and ls.config_for(doc.path) is not None:
-                ls.schedule(doc, 0)
+    try:
+        await asyncio.wait_for(ls.pull_settings(), SETTINGS_TIMEOUT)
+    except asyncio.TimeoutError:
+        ls.log(types.MessageType.Warning, "no answer to workspace/configuration; going on")
+    ls.apply_settings()
+    ls.ready.set()
     ls.log(
         types.MessageType.Info,
         f"{NAME} {__version__}: positions in {ls.codec.encoding}, "
