@@ -61,11 +61,17 @@ function killGroup(pid, signal = 'SIGTERM') {
         // already gone
     }
 }
+/** Temp dirs (workspace copies, user data, the bare venv), removed on exit whatever happens. */
+const tempDirs = new Set();
 function killAll() {
     for (const pid of groups) {
         killGroup(pid, 'SIGKILL');
     }
     groups.clear();
+    for (const dir of tempDirs) {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+    tempDirs.clear();
 }
 process.on('exit', killAll);
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -115,6 +121,7 @@ class Session {
         this.name = name;
         this.settings = settings;
         this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `djm-e2e-${name}-`));
+        tempDirs.add(this.tmp);
         this.workspace = path.join(this.tmp, 'workspace');
         this.userData = path.join(this.tmp, 'user-data');
         this.extensions = path.join(this.tmp, 'extensions');
@@ -407,6 +414,7 @@ const scenarios = [
         // An interpreter without django_migration_lsp: the user must get a notification, not silence.
         async setup() {
             const venv = path.join(os.tmpdir(), `djm-e2e-bare-venv-${process.pid}`);
+            tempDirs.add(venv);
             await run(PYTHON, ['-m', 'venv', '--without-pip', venv], { timeout: 60_000 });
             this.cleanup = () => fs.rmSync(venv, { recursive: true, force: true });
             return { 'django-migration-lsp.interpreter': [path.join(venv, 'bin', 'python')] };
