@@ -164,3 +164,28 @@ async def test_pulling_client_gets_workspace_reports(start):
     (cleared,) = [item for item in after.items if item.uri == sql]
     assert isinstance(cleared, types.WorkspaceFullDocumentDiagnosticReport)
     assert not cleared.items
+
+
+async def test_a_file_is_one_file_however_its_uri_is_spelled(start):
+    session = await start("vscode", files=FILES)
+    await wait_for(lambda: pushed_codes(session) == FINDINGS, "the scan")
+    relative = "shop/migrations/0002_backfill.py"
+    spelled = session.uri(relative).replace("0002_backfill", "0002%5Fbackfill")
+    session.texts[spelled] = CLEAN
+    session.versions[spelled] = 1
+    session.client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(uri=spelled, language_id="python", version=1, text=CLEAN)
+        )
+    )
+    assert await session.diagnostics(spelled) == []
+    assert not session.last_published(session.uri(relative)).diagnostics  # withdrawn
+    # A watched-file event for the saved file does not override the open buffer.
+    count = len(session.published)
+    session.client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=session.uri(relative), type=types.FileChangeType.Changed)]
+        )
+    )
+    await asyncio.sleep(0.3)
+    assert all(p.uri != session.uri(relative) for p in session.published[count:])

@@ -28,11 +28,23 @@ def uri_to_path(uri: str) -> Path | None:
     return Path(path) if path else None
 
 
+def key_of(uri: str) -> str:
+    """What identifies a document: its path for ``file:`` URIs, else the URI.
+
+    Clients spell the same file differently (``%5F`` or ``_``, ``%40`` or ``@``, a drive
+    letter's case); the server compares files by this key, and publishes under the URI
+    the client used for an open document.
+    """
+    path = uri_to_path(uri)
+    return str(path) if path is not None else uri
+
+
 class Document:
     """The text of one open document at one version."""
 
     def __init__(self, uri: str, text: str, version: int | None, language_id: str = "") -> None:
         self.uri = uri
+        self.key = key_of(uri)
         self.version = version
         self.language_id = language_id
         self.path = uri_to_path(uri)
