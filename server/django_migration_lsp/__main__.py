@@ -9,10 +9,11 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in ("lsp", "server"):
+    if not args or args[0] in ("lsp", "server", "--stdio"):
         from .lsp.server import run  # pygls is imported only for the server
 
-        run(args[1:])
+        # ``--stdio`` is what vscode-languageclient (and others) append; run() ignores it.
+        run(args if args[:1] == ["--stdio"] else args[1:])
         return 0
     if args[0] in ("--version", "-V"):
         from . import __version__
