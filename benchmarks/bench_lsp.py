@@ -1,0 +1,400 @@
+"""How fast is the language server, seen from an editor?
+
+    python benchmarks/bench_lsp.py             # 15 repeats per measurement
+    python benchmarks/bench_lsp.py --repeats 31 --no-corpus
+
+The server runs as editors run it (``python -m django_migration_lsp`` over stdio),
+driven by pytest-lsp's client with VS Code's capabilities (UTF-16, pushed diagnostics).
+Times are medians (and p90) of wall-clock time in the client, JSON-RPC included.
+It prints:
+
+1. start-up: process start to the ``initialize`` answer, and to the first diagnostics
+   of a file opened right away;
+2. ``didOpen`` -> ``publishDiagnostics`` for a p90-sized corpus migration, the largest
+   corpus migration (as is: schema-only, so the byte prefilter skips it; and with the
+   prefilter defeated by a ``# RunPython`` comment), and a generated ~6,000-line
+   migration with DJM001, DJM002 and DJM003 findings; each beside ``ast.parse`` of the
+   same text in this process, and the ratio;
+3. ``didChange`` -> ``publishDiagnostics`` for the same files, with and without the
+   server's debounce (the quiet time it waits for the end of a burst of keystrokes);
+4. ``textDocument/codeAction`` on the generated file, cache warm: all quick fixes of
+   all its diagnostics, then the slowest single diagnostic, and ``source.fixAll`` resolved;
+5. a workspace scan of the whole corpus (``workspaceDiagnostics``): time from
+   ``initialized`` to the end of ``$/progress``, and the server's RSS after it, beside
+   an idle server's.
+
+The corpus is ``benchmarks/corpus.py``'s (downloaded on first use); with ``--no-corpus``
+or without network, only the generated file is measured. Figures only, no thresholds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import asyncio
+import gc
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.protocol import default_converter
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+
+SERVER = [sys.executable, "-m", "django_migration_lsp"]
+DEBOUNCE = 0.1  # lsp/server.py: DEBOUNCE
+TIMEOUT = 120.0
+
+
+# -- files --------------------------------------------------------------------------
+
+GENERATED_HEAD = """\
+from django.db import migrations, models
+
+from shop.models import Order
+
+
+def forwards(apps, schema_editor):
+    Order.objects.filter(status="").update(status="new")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+
+    operations = [
+"""
+GENERATED_MODEL = """\
+        migrations.CreateModel(
+            name="Model{n}",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("slug", models.SlugField(unique=True)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("price", models.DecimalField(decimal_places=2, max_digits=10)),
+                ("notes", models.TextField(blank=True, default="")),
+            ],
+            options={{"ordering": ["name"]}},
+        ),
+"""
+GENERATED_TAIL = """\
+        migrations.RunPython(forwards),
+        migrations.RunSQL("UPDATE shop_order SET note = ''"),
+    ]
+"""
+
+
+def generated_migration(lines: int = 6000) -> str:
+    """A ~``lines``-line migration: many CreateModel, then DJM001, DJM002 and DJM003."""
+    per_model = GENERATED_MODEL.count("\n")
+    models = (lines - GENERATED_HEAD.count("\n") - GENERATED_TAIL.count("\n")) // per_model
+    body = "".join(GENERATED_MODEL.format(n=n) for n in range(models))
+    return GENERATED_HEAD + body + GENERATED_TAIL
+
+
+def corpus_files() -> tuple[Path | None, list[Path]]:
+    """The corpus folder and its migration files; ``(None, [])`` when unavailable."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    try:
+        from corpus import ensure_corpus, migration_files
+
+        root = ensure_corpus()
+        return root, migration_files(root)
+    except Exception as exc:  # offline, or no corpus module: the generated file only
+        print(f"(corpus unavailable: {exc})")
+        return None, []
+
+
+def lines_of(text: str) -> int:
+    return text.count("\n") + (0 if text.endswith("\n") else 1)
+
+
+# -- a client that timestamps every publishDiagnostics ------------------------------
+
+
+class Client:
+    """pytest-lsp's client, with a future for "the publish of this URI at this version"."""
+
+    def __init__(self) -> None:
+        self.waiters: list[tuple[Callable[[types.PublishDiagnosticsParams], bool], Any]] = []
+        self.progress_end: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self.versions: dict[str, int] = {}
+        self.lsp = self._make_client()
+
+    def _make_client(self) -> LanguageClient:
+        lsp = LanguageClient(converter_factory=default_converter)
+        features = dict(DEFAULT_CLIENT_FEATURES)
+        default_progress = features[types.PROGRESS]
+
+        def publish(_: LanguageClient, params: types.PublishDiagnosticsParams) -> None:
+            now = time.perf_counter()
+            for waiter in [*self.waiters]:
+                predicate, future = waiter
+                if predicate(params) and not future.done():
+                    future.set_result((now, params))
+                    self.waiters.remove(waiter)
+
+        def progress(client: LanguageClient, params: types.ProgressParams) -> None:
+            default_progress(client, params)
+            if params.value.get("kind") == "end" and not self.progress_end.done():
+                self.progress_end.set_result(time.perf_counter())
+
+        features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish
+        features[types.PROGRESS] = progress
+
+        def register(client: LanguageClient, params: types.RegistrationParams) -> None:
+            pass
+
+        features[types.CLIENT_REGISTER_CAPABILITY] = register
+        register_lsp_features(lsp, features)
+        return lsp
+
+    @classmethod
+    async def start(cls, settings: dict | None = None, root: Path | None = None) -> Client:
+        """Start a server; ``workspaceDiagnostics`` is off unless ``settings`` turn it on."""
+        self = cls()
+        self.started = time.perf_counter()
+        await ClientServerConfig(server_command=SERVER, client_factory=lambda: self.lsp).start()
+        root = root or Path(tempfile.gettempdir())
+        await self.lsp.initialize_session(
+            types.InitializeParams(
+                capabilities=client_capabilities("visual-studio-code"),
+                root_uri=root.as_uri(),
+                workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="bench")],
+                initialization_options={"workspaceDiagnostics": False, **(settings or {})},
+            )
+        )
+        self.initialized = time.perf_counter()
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.lsp._server is not None
+        return self.lsp._server.pid
+
+    def expect(self, uri: str, version: int | None) -> asyncio.Future:
+        future = asyncio.get_running_loop().create_future()
+        self.waiters.append((lambda p: p.uri == uri and p.version == version, future))
+        return future
+
+    async def open(self, uri: str, text: str) -> tuple[float, list[types.Diagnostic]]:
+        self.versions[uri] = 1
+        future = self.expect(uri, 1)
+        start = time.perf_counter()
+        self.lsp.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+            )
+        )
+        when, params = await asyncio.wait_for(future, TIMEOUT)
+        return when - start, list(params.diagnostics)
+
+    async def change(self, uri: str, text: str) -> tuple[float, list[types.Diagnostic]]:
+        self.versions[uri] += 1
+        version = self.versions[uri]
+        future = self.expect(uri, version)
+        start = time.perf_counter()
+        self.lsp.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+            )
+        )
+        when, params = await asyncio.wait_for(future, TIMEOUT)
+        return when - start, list(params.diagnostics)
+
+    async def close(self, uri: str) -> None:
+        future = self.expect(uri, None)
+        self.lsp.text_document_did_close(
+            types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=uri))
+        )
+        await asyncio.wait_for(future, TIMEOUT)
+
+    async def stop(self) -> None:
+        await self.lsp.shutdown_session()
+        await self.lsp.stop()
+
+
+def rss_kib(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+# -- statistics ---------------------------------------------------------------------
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:8.1f} ms"
+
+
+def summary(times: list[float]) -> str:
+    ordered = sorted(times)
+    p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+    return f"{ms(statistics.median(times))} (p90 {ms(p90).strip()})"
+
+
+def ast_time(text: str, repeats: int) -> float:
+    times = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(repeats + 1):
+            gc.collect()
+            start = time.perf_counter()
+            ast.parse(text)
+            times.append(time.perf_counter() - start)
+    return statistics.median(times[1:])
+
+
+# -- measurements -------------------------------------------------------------------
+
+
+async def startup(sample: str, repeats: int) -> None:
+    print("\n1. Start-up (process start -> ...)")
+    to_init, to_first = [], []
+    for n in range(repeats):
+        client = await Client.start()
+        uri = f"file:///bench/startup/migrations/{n:04d}_x.py"
+        elapsed, _ = await client.open(uri, sample)
+        to_init.append(client.initialized - client.started)
+        to_first.append(client.initialized - client.started + elapsed)
+        await client.stop()
+    print(f"   initialize answered      {summary(to_init)}")
+    print(f"   first diagnostics        {summary(to_first)}")
+
+
+async def open_and_change(
+    client: Client, files: list[tuple[str, str]], repeats: int
+) -> dict[str, tuple[str, list[types.Diagnostic]]]:
+    print("\n2. didOpen -> publishDiagnostics (beside ast.parse of the same text)")
+    kept: dict[str, tuple[str, list[types.Diagnostic]]] = {}
+    changes: dict[str, list[float]] = {}
+    for label, text in files:
+        opens = []
+        change_times = []
+        for n in range(repeats):
+            uri = f"file:///bench/{label.split()[0]}/migrations/{n:04d}_x.py"
+            elapsed, _ = await client.open(uri, text)
+            opens.append(elapsed)
+            elapsed, diagnostics = await client.change(uri, text + f"# edit {n}\n")
+            change_times.append(elapsed)
+            if n == repeats - 1:
+                kept[label] = (uri, diagnostics)
+            else:
+                await client.close(uri)
+        parse = ast_time(text, repeats)
+        ratio = statistics.median(opens) / parse if parse else float("nan")
+        print(
+            f"   {label:<44} {lines_of(text):>5} lines  {summary(opens)}"
+            f"  ast.parse {ms(parse)}  x{ratio:.1f}"
+        )
+        changes[label] = change_times
+    print(f"\n3. didChange -> publishDiagnostics (debounce {DEBOUNCE * 1000:.0f} ms included)")
+    for label, times in changes.items():
+        print(
+            f"   {label:<44} {summary(times)}"
+            f"   without the debounce {ms(statistics.median(times) - DEBOUNCE)}"
+        )
+    return kept
+
+
+async def code_actions(client: Client, uri: str, diagnostics: list, repeats: int) -> None:
+    print(f"\n4. Code actions on the generated file ({len(diagnostics)} diagnostics, cache warm)")
+
+    async def request(diags: list, only: list[str]) -> tuple[float, list]:
+        start = time.perf_counter()
+        result = await client.lsp.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                range=diags[0].range,
+                context=types.CodeActionContext(diagnostics=diags, only=only),
+            )
+        )
+        return time.perf_counter() - start, list(result or [])
+
+    times = []
+    for _ in range(repeats):
+        elapsed, actions = await request(diagnostics, ["quickfix"])
+        times.append(elapsed)
+    print(f"   all quick fixes ({len(actions)} actions)   {summary(times)}")
+    for diagnostic in diagnostics:
+        times = [(await request([diagnostic], ["quickfix"]))[0] for _ in range(repeats)]
+        print(f"   {diagnostic.code} alone{'':<24} {summary(times)}")
+    times = []
+    for _ in range(repeats):
+        elapsed, actions = await request(diagnostics, ["source.fixAll"])
+        (fix_all,) = actions
+        start = time.perf_counter()
+        resolved = await client.lsp.code_action_resolve_async(fix_all)
+        times.append(time.perf_counter() - start)
+        assert resolved.edit is not None
+    print(f"   source.fixAll, resolved{'':<16} {summary(times)}   (3 fixes, re-analysed between)")
+
+
+async def workspace_scan(root: Path, count: int) -> None:
+    print(f"\n5. Workspace scan of the corpus ({count} migration files)")
+    idle = await Client.start()
+    await asyncio.sleep(1.0)
+    idle_rss = rss_kib(idle.pid)
+    await idle.stop()
+    client = await Client.start({"workspaceDiagnostics": True}, root=root)
+    assert client.progress_end is not None
+    ended = await asyncio.wait_for(client.progress_end, TIMEOUT)
+    await asyncio.sleep(0.5)
+    rss = rss_kib(client.pid)
+    print(f"   initialized -> end of $/progress   {ms(ended - client.initialized)}")
+    if rss is not None and idle_rss is not None:
+        print(f"   server RSS after the scan          {rss / 1024:8.1f} MiB")
+        print(f"   idle server RSS                    {idle_rss / 1024:8.1f} MiB")
+    await client.stop()
+
+
+async def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--no-corpus", action="store_true", help="only the generated file")
+    args = parser.parse_args(argv)
+
+    print(f"Python {platform.python_version()} on {platform.machine()}, {platform.system()}")
+    generated = generated_migration()
+    files: list[tuple[str, str]] = []
+    root, corpus = (None, []) if args.no_corpus else corpus_files()
+    if corpus:
+        texts = sorted(
+            ((lines_of(p.read_text(encoding="utf-8")), p) for p in corpus), key=lambda t: t[0]
+        )
+        p90_lines, p90 = texts[int(0.9 * (len(texts) - 1))]
+        big_lines, big = texts[-1]
+        print(f"Corpus: {len(texts)} migration files; p90 {p90_lines} lines, largest {big_lines}")
+        big_text = big.read_text(encoding="utf-8")
+        files += [
+            (f"p90 corpus file ({p90.name})", p90.read_text(encoding="utf-8")),
+            (f"largest corpus file ({big.name})", big_text),
+            ("largest corpus file, prefilter defeated", big_text + "# RunPython\n"),
+        ]
+    files.append(("generated migration, 3 findings", generated))
+    await startup(files[0][1], max(3, args.repeats // 3))
+
+    client = await Client.start({"unsafeFixes": True})
+    kept = await open_and_change(client, files, args.repeats)
+    uri, diagnostics = kept["generated migration, 3 findings"]
+    await code_actions(client, uri, diagnostics, args.repeats)
+    await client.stop()
+
+    if root is not None and corpus:
+        await workspace_scan(root, len(corpus))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
