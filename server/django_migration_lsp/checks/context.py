@@ -33,6 +33,10 @@ RUN_SQL = frozenset(
 )
 GET_USER_MODEL = frozenset({"django.contrib.auth.get_user_model"})
 BUILTIN_NAMES = frozenset(dir(builtins))
+def _is_word_char(text: str, index: int) -> bool:
+    return 0 <= index < len(text) and (text[index].isalnum() or text[index] == "_")
+
+
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
@@ -317,8 +321,12 @@ class MigrationContext:
         # ``RP(...)`` after ``from django.db.migrations import RunPython as RP``.
         aliases = {b.name for b in self.module_imports if b.qualified in RUN_PYTHON | RUN_SQL}
         for word in {"RunPython", "RunSQL", *aliases}:
-            for m in re.finditer(rf"\b{re.escape(word)}\b", text):
-                lines.add(self.source.position_at(m.start()).line)
+            start = text.find(word)
+            while start != -1:  # str.find: far faster than a \b-anchored regex
+                end = start + len(word)
+                if not _is_word_char(text, start - 1) and not _is_word_char(text, end):
+                    lines.add(self.source.position_at(start).line)
+                start = text.find(word, end)
         calls: list[OperationCall] = []
         if lines:
             self._collect_operations(self.tree, None, lines, calls)
