@@ -255,6 +255,22 @@ async def test_foreign_or_malformed_diagnostics_are_ignored(session: Session):
     assert errors == []
 
 
+async def test_quick_fixes_for_a_client_that_drops_diagnostic_data(session: Session):
+    """Without ``data`` (no ``dataSupport``), the finding is found by code and range."""
+    uri = session.open(MIGRATION, RUN_PYTHON)
+    (real,) = await session.diagnostics(uri)
+    bare = types.Diagnostic(range=real.range, message=real.message, source=NAME, code="DJM001")
+    actions = await session.actions(uri, [bare], only=["quickfix"])
+    assert [a.title for a in actions][:1] == ["DJM001: Add migrations.RunPython.noop as reverse"]
+    moved = types.Diagnostic(
+        range=types.Range(start=real.range.end, end=real.range.end),
+        message=real.message,
+        source=NAME,
+        code="DJM001",
+    )
+    assert await session.actions(uri, [moved], only=["quickfix"]) == []
+
+
 async def test_hover_on_a_noqa_code(session: Session):
     text = RUN_PYTHON.replace(
         "migrations.RunPython(forwards),",

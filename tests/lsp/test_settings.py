@@ -245,3 +245,16 @@ async def test_dynamic_registrations(start):
     uri = nvim.open(MIGRATION, BOTH)
     await nvim.diagnostics(uri)
     assert nvim.client.registrations == []
+
+
+async def test_pyproject_is_polled_when_the_client_cannot_watch(start):
+    """Neovim's profile cannot register file watchers: edits are noticed all the same."""
+    session = await start("neovim-push", files={"pyproject.toml": "[project]\nname = 'shop'\n"})
+    uri = session.open(MIGRATION, BOTH)
+    assert [d.code for d in await session.diagnostics(uri)] == ["DJM001", "DJM002"]
+    session.write("pyproject.toml", "[tool.django-migration-lsp]\nignore = ['DJM002']\n")
+    await session.published_for(
+        uri,
+        lambda p: [d.code for d in p.diagnostics] == ["DJM001"],
+        "DJM001 alone",
+    )

@@ -92,6 +92,21 @@ def from_diagnostic(diagnostic: types.Diagnostic) -> DiagnosticFinding | None:
     )
 
 
+def match_finding(
+    diagnostic: types.Diagnostic, findings: Iterable[Finding], target: Target
+) -> DiagnosticFinding | None:
+    """For a client without ``dataSupport``: the current finding our diagnostic shows,
+    found by source, code and range."""
+    if diagnostic.source != SOURCE or diagnostic.data is not None:
+        return None
+    for finding in findings:
+        if finding.code == diagnostic.code and (
+            target.codec.range(target.source, finding.range) == diagnostic.range
+        ):
+            return DiagnosticFinding(finding, finding.noqa_row, target.version)
+    return None
+
+
 def quick_fixes(
     target: Target, diagnostic: types.Diagnostic, found: DiagnosticFinding
 ) -> list[types.CodeAction]:

@@ -10,6 +10,7 @@ built once per version and shared with the analysis.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -50,6 +51,8 @@ class Document:
         self.path = uri_to_path(uri)
         self._text = text
         self._source: SourceFile | None = None
+        #: ``time.monotonic()`` of the last change (0 for none): for debouncing.
+        self.changed_at = 0.0
 
     def __repr__(self) -> str:
         return f"Document({self.uri!r}, version={self.version})"
@@ -84,3 +87,4 @@ class Document:
                 self._text = change.text
             self._source = None
         self.version = version
+        self.changed_at = time.monotonic()

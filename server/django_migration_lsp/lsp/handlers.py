@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,8 @@ async def initialized(ls: MigrationLanguageServer, params: types.InitializedPara
         f"{'pull' if ls.pull else 'push'} diagnostics",
     )
     await ls.register_dynamic()
+    if not ls.capability("workspace.did_change_watched_files.dynamic_registration", False):
+        ls.spawn(ls.poll_pyprojects(), "watching pyproject.toml")
     ls.start_scan()
 
 
@@ -111,9 +114,7 @@ async def did_change_watched_files(
     ls: MigrationLanguageServer, params: types.DidChangeWatchedFilesParams
 ) -> None:
     if any(change.uri.endswith("/pyproject.toml") for change in params.changes):
-        ls.log(types.MessageType.Info, "pyproject.toml changed: reading the configuration again")
-        ls.invalidate(projects=True)
-        ls.refresh_all()
+        ls.reload_projects()
         return
     changed = False
     for change in params.changes:
@@ -152,6 +153,10 @@ async def document_diagnostic(
     checked: Checked | None = None
     try:
         if (doc := ls.document(uri)) is not None:
+            # Clients pull after every keystroke: wait for a pause in the typing, as the
+            # push path does (the client cancels this request if it asks again).
+            while (quiet := doc.changed_at + ls.debounce - time.monotonic()) > 0:
+                await asyncio.sleep(quiet)
             checked = await ls.check_document(doc)
         elif (path := uri_to_path(uri)) is not None:
             checked = ls.saved.get(key_of(uri)) or await ls.check_saved(path)
@@ -219,7 +224,9 @@ async def code_action(
     result: list[types.CodeAction] = []
     if actions.wanted(actions.QUICK_FIX, only):
         for diag in params.context.diagnostics:
-            found = actions.from_diagnostic(diag)
+            found = actions.from_diagnostic(diag) or actions.match_finding(
+                diag, checked.analysis.findings, target
+            )
             if found is None or found.version != checked.version:
                 continue  # not ours, or computed for another version of the text
             result.extend(actions.quick_fixes(target, diag, found))

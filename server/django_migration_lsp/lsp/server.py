@@ -59,6 +59,8 @@ from .settings import Settings, effective_config, parse_settings, section
 NAME = SOURCE
 #: Seconds of quiet after a change before an open document is checked again.
 DEBOUNCE = 0.1
+#: How often to look at pyproject.toml files when the client cannot watch them (seconds).
+PYPROJECT_POLL = 2.0
 #: Send a progress report at most this often during a workspace scan (seconds).
 PROGRESS_INTERVAL = 0.1
 LOG_LEVELS = {
@@ -112,6 +114,7 @@ class MigrationLanguageServer(LanguageServer):
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._shown: set[str] = set()
+        self._seen_pyprojects: set[Path] = set()
 
     def document(self, uri: str) -> Document | None:
         return self.documents.get(key_of(uri))
@@ -220,6 +223,7 @@ class MigrationLanguageServer(LanguageServer):
             # "migrations" is still found among the path's folders.
             return Config(root=folder[1] if folder else None)
         if pyproject not in self._projects:
+            self._seen_pyprojects.add(pyproject)
             try:
                 self._projects[pyproject] = load_pyproject(pyproject)
             except ConfigError as exc:
@@ -292,6 +296,35 @@ class MigrationLanguageServer(LanguageServer):
                 self.clear(key)
         self.start_scan()
         self.request_refresh()
+
+    def reload_projects(self) -> None:
+        """A pyproject.toml changed: read the configuration again, check everything."""
+        self.log(types.MessageType.Info, "pyproject.toml changed: reading the configuration again")
+        self.invalidate(projects=True)
+        self.refresh_all()
+
+    async def poll_pyprojects(self, interval: float = PYPROJECT_POLL) -> None:
+        """For clients that cannot watch files: notice edits of the pyproject.toml files
+        in use and at the workspace folders' roots (a few ``stat`` calls per interval)."""
+
+        def stamps() -> dict[Path, tuple[int, int] | None]:
+            paths = {*self._seen_pyprojects, *(f / "pyproject.toml" for _, f in self.folders())}
+            out: dict[Path, tuple[int, int] | None] = {}
+            for path in paths:
+                try:
+                    stat = path.stat()
+                    out[path] = (stat.st_mtime_ns, stat.st_size)
+                except OSError:
+                    out[path] = None
+            return out
+
+        last = stamps()
+        while True:
+            await asyncio.sleep(interval)
+            now = stamps()
+            if any(now[p] != last.get(p, now[p]) for p in now):
+                self.reload_projects()
+            last = now
 
     def request_refresh(self) -> None:
         """Ask a pulling client to pull again (``workspace/diagnostic/refresh``)."""
