@@ -189,3 +189,22 @@ async def test_a_file_is_one_file_however_its_uri_is_spelled(start):
     )
     await asyncio.sleep(0.3)
     assert all(p.uri != session.uri(relative) for p in session.published[count:])
+
+
+async def test_added_workspace_folders_are_scanned(start):
+    session = await start("vscode")
+    await scan_done(session)
+    other = session.root.parent / "other"
+    (other / "shop/migrations").mkdir(parents=True)
+    (other / "shop/migrations/0002_backfill.py").write_text(RUN_PYTHON)
+    session.client.workspace_did_change_workspace_folders(
+        types.DidChangeWorkspaceFoldersParams(
+            event=types.WorkspaceFoldersChangeEvent(
+                added=[types.WorkspaceFolder(uri=other.as_uri(), name="other")], removed=[]
+            )
+        )
+    )
+    uri = (other / "shop/migrations/0002_backfill.py").as_uri()
+    await session.published_for(
+        uri, lambda p: [d.code for d in p.diagnostics] == ["DJM001"], "the new folder's file"
+    )

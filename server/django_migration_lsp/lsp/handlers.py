@@ -136,7 +136,7 @@ async def did_change_watched_files(
 async def did_change_workspace_folders(
     ls: MigrationLanguageServer, params: types.DidChangeWorkspaceFoldersParams
 ) -> None:
-    ls._folders = None
+    ls.forget_folders()
     await ls.pull_settings()
     ls.apply_settings()
     ls.invalidate()

@@ -196,6 +196,10 @@ class MigrationLanguageServer(LanguageServer):
             self._folders = [(u, p) for u in uris if u and (p := uri_to_path(u)) is not None]
         return self._folders
 
+    def forget_folders(self) -> None:
+        """The client added or removed workspace folders."""
+        self._folders = None
+
     def folder_of(self, path: Path) -> tuple[str, Path] | None:
         """The innermost workspace folder holding ``path``."""
         best, best_length = None, -1
