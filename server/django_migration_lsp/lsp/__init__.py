@@ -1,14 +1,16 @@
 """The language server: a thin pygls shell over :mod:`django_migration_lsp.checks`.
 
-- ``server.py``: the :class:`~.server.MigrationLanguageServer` (all state lives on it),
-  its handlers and :func:`~.server.run`;
+- ``server.py``: :class:`~.server.MigrationLanguageServer` (all state lives on it, with
+  the operations on that state) and :func:`~.server.run`;
+- ``handlers.py``: the LSP handlers, functions of ``(ls, params)``;
+- ``protocol.py``: pygls's protocol, keeping our own documents, preferring UTF-8;
 - ``documents.py``: open documents, changed with LSP's line model;
+- ``checking.py``: the one call into the core (``analyze``), on a worker thread;
 - ``convert.py``: core positions (code points) <-> the negotiated encoding, findings ->
   diagnostics, core edits -> text edits;
 - ``settings.py``: editor settings, merged with ``[tool.django-migration-lsp]``;
 - ``actions.py``: quick fixes, "Disable for this line" and ``source.fixAll``;
 - ``hover.py``: a rule's documentation over its code in a ``# noqa:`` comment.
 
-Only ``server.py`` talks to the client; the other modules are plain functions of their
-inputs, so that the e2e tests in ``tests/lsp`` exercise them through the protocol.
+End-to-end tests (a real client over stdio, pytest-lsp) are in ``tests/lsp``.
 """
