@@ -376,11 +376,13 @@ async def main(argv: list[str] | None = None) -> None:
         )
         p90_lines, p90 = texts[int(0.9 * (len(texts) - 1))]
         big_lines, big = texts[-1]
-        print(f"Corpus: {len(texts)} migration files; p90 {p90_lines} lines, largest {big_lines}")
+        print(f"Corpus: {len(texts)} migration files in {root}")
+        print(f"  p90 by lines: {p90.relative_to(root)} ({p90_lines} lines)")
+        print(f"  largest:      {big.relative_to(root)} ({big_lines} lines)")
         big_text = big.read_text(encoding="utf-8")
         files += [
-            (f"p90 corpus file ({p90.name})", p90.read_text(encoding="utf-8")),
-            (f"largest corpus file ({big.name})", big_text),
+            ("p90 corpus file", p90.read_text(encoding="utf-8")),
+            ("largest corpus file", big_text),
             ("largest corpus file, prefilter defeated", big_text + "# RunPython\n"),
         ]
     files.append(("generated migration, 3 findings", generated))
