@@ -315,8 +315,10 @@ class HotModelImport(Rule):
             or ctx.identifiers(e.node) & suspects
             or (local_imports and _LOCAL_IMPORT.search(ctx.function_text(e.node)))
         ]
-        for hot in self._hot_bindings(ctx, entries):
-            yield self._report(ctx, hot)
+        hots = self._hot_bindings(ctx, entries)
+        quote = _quote(ctx) if hots else '"'
+        for hot in hots:
+            yield self._report(ctx, hot, quote)
 
     # -- detection ---------------------------------------------------------
 
@@ -476,9 +478,8 @@ class HotModelImport(Rule):
 
     # -- reporting ---------------------------------------------------------
 
-    def _report(self, ctx: MigrationContext, hot: Hot) -> Finding:
+    def _report(self, ctx: MigrationContext, hot: Hot, q: str) -> Finding:
         src = ctx.source
-        q = _quote(ctx)
         label = app_label(hot.package, src.path)
         lines = ", ".join(str(n) for n in sorted({u.node.lineno for u in hot.uses}))
         where = f"(line{'s' if ',' in lines else ''} {lines})"
@@ -537,15 +538,21 @@ class HotModelImport(Rule):
         return [Fix(data["title"], Applicability.UNSAFE, tuple(edits))]
 
 
+#: How many string literals decide the quote style of inserted code.
+QUOTE_SAMPLE = 20
+
+
 def _quote(ctx: MigrationContext) -> str:
     """The quote the file uses for short strings (docstrings aside); black's by default."""
     counts = {"'": 0, '"': 0}
-    for node in ast.walk(ctx.tree):
+    for node in ast.walk(ctx.tree):  # breadth first: the Migration class's strings come early
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             line = ctx.source.line(node.lineno).encode("utf-8")
             opening = line[node.col_offset : node.col_offset + 4].lstrip(b"rRbBuUfF")
             if opening[:1] in (b"'", b'"') and opening[:3] not in (b"'" * 3, b'"' * 3):
                 counts[opening[:1].decode()] += 1
+                if sum(counts.values()) >= QUOTE_SAMPLE:
+                    break
     return "'" if counts["'"] > counts['"'] else '"'
 
 
