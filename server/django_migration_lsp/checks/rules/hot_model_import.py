@@ -672,18 +672,21 @@ def _fix_data(
 def _unused_elsewhere(
     ctx: MigrationContext, binding: ImportBinding, fixed: set[int], hot: Hot
 ) -> bool:
-    """Does nothing but the fixed uses refer to the name this import binds?"""
-    scope: list[ast.AST] = [binding.function] if binding.function is not None else [ctx.tree]
-    for root in scope:
-        for node in ast.walk(root):
-            if (
-                isinstance(node, ast.Name)
-                and node.id == binding.name
-                and not isinstance(node.ctx, ast.Store)
-            ):
-                if id(node) in fixed or _inside_fixed(node, fixed, hot):
-                    continue
-                return False
+    """Does nothing but the fixed uses refer to the name this import binds?
+
+    Only the lines where the name occurs as a word are looked at.
+    """
+    root: ast.AST = binding.function if binding.function is not None else ctx.tree
+    lines = ctx.word_lines(binding.name)
+    for node, _ in ctx.nodes_on_lines(root, lines):
+        if (
+            isinstance(node, ast.Name)
+            and node.id == binding.name
+            and not isinstance(node.ctx, ast.Store)
+            and id(node) not in fixed
+            and not _inside_fixed(node, fixed, hot)
+        ):
+            return False
     return True
 
 
