@@ -43,9 +43,13 @@ def selected_rules(selection: RuleSelection | None = None) -> list[Rule]:
     return [rule for code, rule in all_rules().items() if selection.enabled(code)]
 
 
+def _triggered(rule: Rule, data: bytes) -> bool:
+    return not rule.triggers or any(t in data for t in rule.triggers)
+
+
 def could_report(data: bytes, rules: Iterable[Rule]) -> bool:
     """The byte-level prefilter: can any of ``rules`` report on a file with these bytes?"""
-    return any(not r.triggers or any(t in data for t in r.triggers) for r in rules)
+    return any(_triggered(r, data) for r in rules)
 
 
 def _whole_file_finding(message: str) -> Finding:
@@ -80,21 +84,19 @@ def analyze(
     rules = list(selected_rules() if rules is None else rules)
     encoding = "utf-8"
     if isinstance(source, bytes):
-        if not could_report(source, rules):  # before decoding: the cheapest way out
+        active = [r for r in rules if _triggered(r, source)]
+        if not active:  # before decoding: the cheapest way out
             return Analysis(None)
         try:
             text, encoding = decode_source(source)
         except SourceDecodeError as exc:
             return Analysis(None, [_whole_file_finding(str(exc))])
-        raw = source
     else:
         text = source
-        raw = None
+        haystack = text.encode("utf-8", "surrogatepass")
+        active = [r for r in rules if _triggered(r, haystack)]
     src = SourceFile(text, path)
     analysis = Analysis(src, encoding=encoding)
-
-    haystack = raw if raw is not None else text.encode("utf-8", errors="surrogatepass")
-    active = [r for r in rules if not r.triggers or any(t in haystack for t in r.triggers)]
     if not active:
         return analysis
 
