@@ -302,30 +302,35 @@ class HotModelImport(Rule):
     def check(self, ctx: MigrationContext) -> Iterator[Finding]:
         # Most data migrations import nothing that could be a live model: then
         # there is nothing to look for, and no function needs walking.
+        module_user_models = _module_user_model_names(ctx)
         suspects = {b.name for b in ctx.module_imports if _may_bind_models(b)}
-        suspects |= _module_user_model_names(ctx).keys()
-        star = any(models_package(b.imported) for b in ctx.module_star_imports)
+        suspects |= module_user_models.keys()
+        star = next((b for b in ctx.module_star_imports if models_package(b.imported)), None)
         local_imports = _LOCAL_IMPORT.search(ctx.source.text) is not None
-        if not (suspects or star or local_imports):
+        if not (suspects or star is not None or local_imports):
             return
         entries = [
             e
             for e in ctx.entries
-            if star
+            if star is not None
             or ctx.identifiers(e.node) & suspects
             or (local_imports and _LOCAL_IMPORT.search(ctx.function_text(e.node)))
         ]
-        hots = self._hot_bindings(ctx, entries)
+        hots = self._hot_bindings(ctx, entries, star, module_user_models)
         quote = _quote(ctx) if hots else '"'
         for hot in hots:
             yield self._report(ctx, hot, quote)
 
     # -- detection ---------------------------------------------------------
 
-    def _hot_bindings(self, ctx: MigrationContext, entries: list[Entry]) -> list[Hot]:
+    def _hot_bindings(
+        self,
+        ctx: MigrationContext,
+        entries: list[Entry],
+        star: ImportBinding | None,
+        module_user_models: dict[str, ast.Call],
+    ) -> list[Hot]:
         hots: dict[object, Hot] = {}  # insertion-ordered: report in source order
-        star = next((b for b in ctx.module_star_imports if models_package(b.imported)), None)
-        module_user_models = _module_user_model_names(ctx)
 
         for entry in entries:
             self._scan(ctx, entry, star, module_user_models, hots)
