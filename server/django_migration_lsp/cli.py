@@ -31,7 +31,8 @@ PARALLEL_THRESHOLD = 32
 MAX_FIX_PASSES = 10
 
 Codes = tuple[tuple[str, ...], tuple[str, ...]]  # (select, ignore)
-Job = tuple[str, Codes, bool]  # (path, codes, unsafe fixes)
+#: (path, its bytes as read for the prefilter or None if unreadable, codes, unsafe fixes)
+Job = tuple[str, bytes | None, Codes, bool]
 
 
 class UsageError(Exception):
@@ -111,11 +112,11 @@ def _wanted(fix: Fix, unsafe: bool) -> bool:
 
 
 def check_file(
-    path: str, codes: tuple[tuple[str, ...], tuple[str, ...]], opts: Options, unsafe: bool
+    path: str, data: bytes | None, codes: Codes, opts: Options, unsafe: bool
 ) -> FileResult:
     result = FileResult(path)
     try:
-        _check_file(Path(path), RuleSelection(*codes), opts, unsafe, result)
+        _check_file(Path(path), data, RuleSelection(*codes), opts, unsafe, result)
     except Exception:  # a bug of ours: report it, never take the run down
         import traceback
 
@@ -124,20 +125,26 @@ def check_file(
 
 
 def _check_job(job: Job, opts: Options) -> FileResult:
-    path, codes, unsafe = job
-    return check_file(path, codes, opts, unsafe)
+    path, data, codes, unsafe = job
+    return check_file(path, data, codes, opts, unsafe)
 
 
 def _check_file(
-    path: Path, selection: RuleSelection, opts: Options, unsafe: bool, result: FileResult
+    path: Path,
+    data: bytes | None,
+    selection: RuleSelection,
+    opts: Options,
+    unsafe: bool,
+    result: FileResult,
 ) -> None:
     rules = selected_rules(selection)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        result.findings.append(_io_finding(f"cannot read file: {exc.strerror or exc}"))
-        result.fixes.append([])
-        return
+    if data is None:  # the first read failed: read again for the reason
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            result.findings.append(_io_finding(f"cannot read file: {exc.strerror or exc}"))
+            result.fixes.append([])
+            return
     analysis = analyze(data, str(path), rules=rules)
     if analysis.source is None:  # undecodable
         result.findings, result.fixes = analysis.findings, [[] for _ in analysis.findings]
@@ -492,16 +499,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             codes = (select, ignore)
             # The prefilter runs here, on bytes read once: most schema migrations
             # stop at this line and never reach a worker.
+            data: bytes | None
             try:
                 data = file.read_bytes()
             except OSError:
-                data = b""  # unreadable: check_file reports it
+                data = None  # unreadable: check_file reports why
             else:
                 if codes not in rule_cache:
                     rule_cache[codes] = selected_rules(RuleSelection(*codes))
                 if not could_report(data, rule_cache[codes]):
                     continue
-            jobs.append((str(file), codes, unsafe))
+            jobs.append((str(file), data, codes, unsafe))
 
     workers = min(os.cpu_count() or 1, 8)
     if len(jobs) >= PARALLEL_THRESHOLD and workers > 1:
@@ -519,7 +527,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"error: internal error while checking {r.path} (please report this):\n{r.error}")
     results = [r for r in results if not r.error]
 
-    any_unsafe = any(u for _, _, u in jobs)
+    any_unsafe = any(job[3] for job in jobs)
     if args.format == "json":
         emit_json(results, out)
     elif args.format == "github":
