@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .checks.base import Applicability, Finding, Fix, Rule, RuleSelection
+from .checks.base import Finding, Fix, Rule, RuleSelection
 from .checks.engine import analyze, could_report, fixes_for, selected_rules
+from .checks.fixing import fix_all, fixable
 from .checks.noqa import noqa_edit
 from .checks.registry import all_rules, get_rule
 from .checks.source import SourceFile
@@ -28,7 +29,6 @@ from .files import write_atomic
 FORMATS = ("text", "json", "github", "sarif")
 #: Below this many files to analyse, worker processes cost more than they save.
 PARALLEL_THRESHOLD = 32
-MAX_FIX_PASSES = 10
 
 Codes = tuple[tuple[str, ...], tuple[str, ...]]  # (select, ignore)
 #: (path, its bytes as read for the prefilter or None if unreadable, codes, unsafe fixes)
@@ -107,10 +107,6 @@ def build_parser() -> argparse.ArgumentParser:
 # -- per-file work (runs in worker processes too) -------------------------------
 
 
-def _wanted(fix: Fix, unsafe: bool) -> bool:
-    return fix.applicability is Applicability.SAFE or unsafe
-
-
 def check_file(
     path: str, data: bytes | None, codes: Codes, opts: Options, unsafe: bool
 ) -> FileResult:
@@ -154,30 +150,10 @@ def _check_file(
     text = original
 
     if opts.fix or opts.diff:
-        for _ in range(MAX_FIX_PASSES):
-            edits, taken = [], []
-            for finding in analysis.findings:
-                chosen = next(
-                    (f for f in fixes_for(analysis.source, finding) if _wanted(f, unsafe)), None
-                )
-                if chosen is None:
-                    continue
-                spans = [
-                    (analysis.source.offset(e.range.start), analysis.source.offset(e.range.end))
-                    for e in chosen.edits
-                ]
-                if any(s < te and ts < e or s == e == ts for s, e in spans for ts, te in taken):
-                    continue  # overlaps an edit already chosen: next pass
-                taken.extend(spans)
-                edits.extend(chosen.edits)
-                result.fixed += 1
-            if not edits:
-                break
-            new_text = analysis.source.apply(edits)
-            ast.parse(new_text)  # a fix must never produce invalid Python
-            text = new_text
-            analysis = analyze(text, str(path), rules=rules)
+        fixed = fix_all(analysis, rules, unsafe=unsafe)
+        text, analysis, result.fixed = fixed.text, fixed.analysis, len(fixed.applied)
         if text != original:
+            ast.parse(text)  # never write invalid Python, whatever went wrong above
             if opts.diff:
                 import difflib
 
@@ -223,11 +199,6 @@ def _check_file(
         result.fixes = [fixes_for(analysis.source, f) for f in analysis.findings]
     else:
         result.fixes = [[] for _ in analysis.findings]
-
-
-def _applicability(finding: Finding) -> Applicability | None:
-    rule = get_rule(finding.code) if finding.code else None
-    return rule.fix_applicability if rule else None
 
 
 def _line_replacement(source: SourceFile, row: int, new_line: str):
@@ -434,7 +405,7 @@ def emit_text(
             1
             for r in results
             for f in r.findings
-            if f.fix_data is not None and _applicability(f) is Applicability.UNSAFE
+            if fixable(f, unsafe=True) and not fixable(f, unsafe=False)
         )
         if unsafe_only and not unsafe:
             out.write(

@@ -4,9 +4,9 @@ A quick fix is rebuilt from its diagnostic (code, message, range and ``fix_data`
 in ``Diagnostic.data``) and the document's current text: no analysis. The core builds the
 edits (LibCST, on the affected statement only) when asked, here.
 
-``source.fixAll`` applies fixes one at a time and analyses the text again between two, so
-that the edits of two fixes never overlap (ruff's loop). Safe fixes always; unsafe ones
-only with ``unsafeFixes``. A pass whose result does not parse is refused, like
+``source.fixAll`` is the core's :func:`~django_migration_lsp.checks.fixing.fix_all`
+(shared with ``check --fix``): fixes one at a time, the text analysed again between two;
+unsafe ones only with ``unsafeFixes``; a fix whose result does not parse is refused, like
 jedi-language-server refuses edits that produce invalid Python.
 """
 
@@ -19,8 +19,8 @@ from typing import Any
 
 from lsprotocol import types
 
-from ..checks import Analysis, Applicability, Edit, Finding, Range, analyze, fixes_for
-from ..checks.base import Rule, range_from_data
+from ..checks import Applicability, Edit, Finding, Range, fixes_for
+from ..checks.base import range_from_data
 from ..checks.noqa import noqa_edit
 from ..checks.registry import get_rule
 from ..checks.source import SourceFile, minimal_edit
@@ -31,8 +31,6 @@ FIX_ALL = types.CodeActionKind.SourceFixAll.value
 FIX_ALL_OURS = f"{FIX_ALL}.{SOURCE}"
 KINDS = [types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll, FIX_ALL_OURS]
 FIX_ALL_TITLE = f"{SOURCE}: Fix all auto-fixable problems"
-#: Upper bound on fix-and-analyse passes in one ``source.fixAll``.
-MAX_PASSES = 100
 
 
 def wanted(kind: str, only: Sequence[str] | None) -> bool:
@@ -137,63 +135,6 @@ def quick_fixes(
             )
         )
     return actions
-
-
-def allowed(applicability: Applicability | None, unsafe: bool) -> bool:
-    return applicability is Applicability.SAFE or (unsafe and applicability is not None)
-
-
-def fixable(finding: Finding, unsafe: bool) -> bool:
-    """Would ``source.fixAll`` try this finding? Decided without building its fixes."""
-    rule: Rule | None = get_rule(finding.code) if finding.code else None
-    return (
-        rule is not None
-        and finding.fix_data is not None
-        and allowed(rule.fix_applicability, unsafe)
-    )
-
-
-def fix_all(
-    analysis: Analysis, rules: Sequence[Rule], *, unsafe: bool, max_passes: int = MAX_PASSES
-) -> tuple[str, list[str]]:
-    """Apply fixes one at a time, analysing the text again after each.
-
-    Returns the final text and the titles of the fixes applied, in order. A file that
-    does not parse is left alone; a fix whose result does not parse is skipped.
-    """
-    source = analysis.source
-    if source is None:
-        return "", []
-    text, applied = source.text, []
-    skipped: set[tuple[str | None, str]] = set()
-    for _ in range(max_passes):
-        if analysis.source is None or any(f.code is None for f in analysis.findings):
-            break
-        for finding in analysis.findings:
-            key = (finding.code, finding.message)
-            if key in skipped or not fixable(finding, unsafe):
-                continue
-            fixes = [
-                f for f in fixes_for(analysis.source, finding) if allowed(f.applicability, unsafe)
-            ]
-            if not fixes:
-                skipped.add(key)
-                continue
-            try:
-                new_text = analysis.source.apply(fixes[0].edits)
-            except ValueError:  # overlapping edits inside one fix
-                skipped.add(key)
-                continue
-            after = analyze(new_text, source.path, rules=rules)
-            if new_text == text or any(f.code is None for f in after.findings):
-                skipped.add(key)
-                continue
-            text, analysis = new_text, after
-            applied.append(f"{finding.code}: {fixes[0].title}")
-            break
-        else:
-            break
-    return text, applied
 
 
 def _split_lines(source: SourceFile) -> list[str]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from .. import __version__
+from ..checks.fixing import fix_all, fixable
 from ..config import Config
 from . import actions
 from .checking import Checked
@@ -232,7 +233,7 @@ async def code_action(
             result.extend(actions.quick_fixes(target, diag, found))
     if actions.wanted(actions.FIX_ALL_OURS, only):
         unsafe = (checked.config or Config()).unsafe_fixes
-        if any(actions.fixable(f, unsafe) for f in checked.analysis.findings):
+        if any(fixable(f, unsafe) for f in checked.analysis.findings):
             action = types.CodeAction(
                 title=actions.FIX_ALL_TITLE,
                 kind=actions.FIX_ALL_OURS,
@@ -253,13 +254,13 @@ async def fill_fix_all(
     analysis, config = checked.analysis, checked.config
     assert analysis is not None and analysis.source is not None and config is not None
     path = uri_to_path(checked.uri)
-    text, applied = await ls.in_worker(
-        partial(actions.fix_all, analysis, config.rules_for(path), unsafe=config.unsafe_fixes)
+    fixed = await ls.in_worker(
+        partial(fix_all, analysis, config.rules_for(path), unsafe=config.unsafe_fixes)
     )
-    if not applied:
+    if not fixed.applied:
         return False
-    ls.log(types.MessageType.Log, f"fix all in {checked.uri}: {', '.join(applied)}")
-    action.edit = target.edit(actions.diff_edits(analysis.source, text))
+    ls.log(types.MessageType.Log, f"fix all in {checked.uri}: {', '.join(fixed.applied)}")
+    action.edit = target.edit(actions.diff_edits(analysis.source, fixed.text))
     return True
 
 
