@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .checks.base import Finding, Fix, Rule, RuleSelection
+from .checks.base import Edit, Finding, Fix, Position, Range, Rule, RuleSelection
 from .checks.engine import analyze, could_report, fixes_for, selected_rules
 from .checks.fixing import fix_all, fixable
 from .checks.noqa import noqa_edit
@@ -202,14 +202,10 @@ def _check_file(
 
 
 def _line_replacement(source: SourceFile, row: int, new_line: str):
-    from .checks.base import Edit, Position, Range
-
     return Edit(Range(Position(row, 0), Position(row, len(source.line(row)))), new_line)
 
 
 def _io_finding(message: str) -> Finding:
-    from .checks.base import Position, Range
-
     return Finding(None, message, Range(Position(1, 0), Position(1, 0)))
 
 
