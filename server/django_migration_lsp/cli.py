@@ -18,7 +18,13 @@ from typing import TextIO
 
 from . import __version__
 from .checks.base import Edit, Finding, Fix, Position, Range, Rule, RuleSelection
-from .checks.engine import analyze, could_report, fixes_for, selected_rules
+from .checks.engine import (
+    analyze,
+    could_report,
+    fixes_for,
+    selected_rules,
+    whole_file_finding,
+)
 from .checks.fixing import fix_all, fixable
 from .checks.noqa import noqa_edit
 from .checks.registry import all_rules, get_rule
@@ -138,7 +144,7 @@ def _check_file(
         try:
             data = path.read_bytes()
         except OSError as exc:
-            result.findings.append(_io_finding(f"cannot read file: {exc.strerror or exc}"))
+            result.findings.append(whole_file_finding(f"cannot read file: {exc.strerror or exc}"))
             result.fixes.append([])
             return
     analysis = analyze(data, str(path), rules=rules)
@@ -203,10 +209,6 @@ def _check_file(
 
 def _line_replacement(source: SourceFile, row: int, new_line: str):
     return Edit(Range(Position(row, 0), Position(row, len(source.line(row)))), new_line)
-
-
-def _io_finding(message: str) -> Finding:
-    return Finding(None, message, Range(Position(1, 0), Position(1, 0)))
 
 
 # -- output --------------------------------------------------------------------

@@ -52,7 +52,8 @@ def could_report(data: bytes, rules: Iterable[Rule]) -> bool:
     return any(_triggered(r, data) for r in rules)
 
 
-def _whole_file_finding(message: str) -> Finding:
+def whole_file_finding(message: str) -> Finding:
+    """A problem with the file as a whole (unreadable, undecodable), reported at 1:1."""
     start = Position(1, 0)
     return Finding(None, message, Range(start, start))
 
@@ -90,7 +91,7 @@ def analyze(
         try:
             text, encoding = decode_source(source)
         except SourceDecodeError as exc:
-            return Analysis(None, [_whole_file_finding(str(exc))])
+            return Analysis(None, [whole_file_finding(str(exc))])
     else:
         text = source
         haystack = text.encode("utf-8", "surrogatepass")
@@ -108,7 +109,7 @@ def analyze(
         analysis.findings.append(_syntax_error_finding(src, exc))
         return analysis
     except (ValueError, RecursionError, MemoryError) as exc:  # e.g. deeply nested code
-        analysis.findings.append(_whole_file_finding(f"cannot parse file: {exc}"))
+        analysis.findings.append(whole_file_finding(f"cannot parse file: {exc}"))
         return analysis
     analysis.parsed = True
 
