@@ -20,7 +20,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"django-migration-lsp {__version__}")
         return 0
-    from .cli import main as cli_main
+    from .cli.check import main as cli_main
 
     return cli_main(args)
 

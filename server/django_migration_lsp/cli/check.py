@@ -16,21 +16,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from . import __version__
-from .checks.base import Edit, Finding, Fix, Position, Range, Rule, RuleSelection
-from .checks.engine import (
+from .. import __version__
+from ..checks.base import Edit, Finding, Fix, Position, Range, Rule, RuleSelection
+from ..checks.engine import (
     analyze,
     could_report,
     fixes_for,
     selected_rules,
     whole_file_finding,
 )
-from .checks.fixing import fix_all, fixable
-from .checks.noqa import noqa_edit
-from .checks.registry import all_rules, get_rule
-from .checks.source import SourceFile
-from .config import Config, ConfigError, find_pyproject, iter_migration_files, load_pyproject
-from .files import write_atomic
+from ..checks.fixing import fix_all, fixable
+from ..checks.noqa import noqa_edit
+from ..checks.registry import all_rules, get_rule
+from ..checks.source import SourceFile
+from ..config import Config, ConfigError, find_pyproject, iter_migration_files, load_pyproject
+from ..files import write_atomic
 
 FORMATS = ("text", "json", "github", "sarif")
 #: Below this many files to analyse, worker processes cost more than they save.
@@ -429,7 +429,7 @@ def _config_for(path: Path, cache: dict[Path | None, Config]) -> Config:
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.explain:
-        from .docs import render_rule
+        from ..docs import render_rule
 
         rule = get_rule(args.explain)
         if rule is None:
