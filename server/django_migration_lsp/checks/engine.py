@@ -6,7 +6,8 @@ The pipeline for one file:
    trigger words (``RunPython``, ``RunSQL``) cannot hold a finding, and is not
    parsed at all (most schema migrations);
 2. one ``ast.parse``; a syntax error becomes a finding with ``code=None``;
-3. one shared :class:`MigrationContext`, handed to every selected rule;
+3. one shared :class:`MigrationContext`, handed to every selected rule (with the
+   project-level view when the caller passes one);
 4. ``# noqa`` filtering.
 
 Fixes are not built here. A finding carries ``fix_data``; :func:`fixes_for`
@@ -75,12 +76,15 @@ def analyze(
     path: str | None = None,
     *,
     rules: Iterable[Rule] | None = None,
+    project: object | None = None,
 ) -> Analysis:
     """Analyse one migration file's contents.
 
     ``source`` may be bytes straight from disk (decoded per PEP 263) or text
     already decoded (an editor buffer). ``path`` is used for relative imports
-    and app labels; nothing at that path is imported or executed.
+    and app labels; nothing at that path is imported or executed. ``project`` is a
+    project-level view (the migration graph, the historical state) for the rules
+    that need one; without it they report only what the file alone shows.
     """
     rules = list(selected_rules() if rules is None else rules)
     encoding = "utf-8"
@@ -113,7 +117,7 @@ def analyze(
         return analysis
     analysis.parsed = True
 
-    ctx = MigrationContext(src, tree)
+    ctx = MigrationContext(src, tree, project)
     findings: list[Finding] = []
     for rule in active:
         findings.extend(rule.check(ctx))

@@ -6,7 +6,8 @@ import ast
 from dataclasses import dataclass
 
 from ..base import Edit, range_from_data, range_to_data
-from ..context import MigrationContext, OperationCall
+from ..context import MigrationContext
+from ..operations import OperationCall
 from ..source import SourceFile
 
 

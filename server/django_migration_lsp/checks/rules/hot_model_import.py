@@ -19,18 +19,14 @@ from ..base import (
     range_from_data,
     range_to_data,
 )
-from ..context import (
-    BUILTIN_NAMES,
-    GET_USER_MODEL,
-    Entry,
-    ImportBinding,
-    MigrationContext,
-    ScopeChain,
-    dotted_name,
-    local_names,
-)
-from ..project import app_label
+from ..bindings import ImportBinding, ScopeChain
+from ..context import MigrationContext
+from ..other_files import app_label
+from ..reach import Entry
 from ..source import SourceFile
+from ..syntax import BUILTIN_NAMES, dotted_name, function_name, local_names
+
+GET_USER_MODEL = frozenset({"django.contrib.auth.get_user_model"})
 
 #: Attributes that only a model class has, and that hit the database or its state.
 MODEL_ATTRIBUTES = frozenset(
@@ -303,9 +299,11 @@ class HotModelImport(Rule):
         # Most data migrations import nothing that could be a live model: then
         # there is nothing to look for, and no function needs walking.
         module_user_models = _module_user_model_names(ctx)
-        suspects = {b.name for b in ctx.module_imports if _may_bind_models(b)}
+        suspects = {b.name for b in ctx.bindings.module_imports if _may_bind_models(b)}
         suspects |= module_user_models.keys()
-        star = next((b for b in ctx.module_star_imports if models_package(b.imported)), None)
+        star = next(
+            (b for b in ctx.bindings.module_star_imports if models_package(b.imported)), None
+        )
         local_imports = _LOCAL_IMPORT.search(ctx.source.text) is not None
         if not (suspects or star is not None or local_imports):
             return
@@ -313,8 +311,8 @@ class HotModelImport(Rule):
             e
             for e in ctx.entries
             if star is not None
-            or ctx.identifiers(e.node) & suspects
-            or (local_imports and _LOCAL_IMPORT.search(ctx.function_text(e.node)))
+            or ctx.locate.identifiers(e.node) & suspects
+            or (local_imports and _LOCAL_IMPORT.search(ctx.locate.function_text(e.node)))
         ]
         hots = self._hot_bindings(ctx, entries, star, module_user_models)
         quote = _quote(ctx) if hots else '"'
@@ -351,7 +349,7 @@ class HotModelImport(Rule):
         for parent in ast.walk(entry.node):
             for child in ast.iter_child_nodes(parent):
                 parents[child] = parent
-        chains: dict[ast.AST, ScopeChain] = {entry.node: ScopeChain(ctx).push(entry.node)}
+        chains: dict[ast.AST, ScopeChain] = {entry.node: ScopeChain(ctx.bindings).push(entry.node)}
 
         def chain_for(node: ast.AST) -> ScopeChain:
             fn = parents.get(node)
@@ -381,7 +379,7 @@ class HotModelImport(Rule):
                         hot.uses.append(Use(node, node.id, entry))
                 elif (
                     star is not None
-                    and node.id not in ctx.module_names
+                    and node.id not in ctx.bindings.module_names
                     and node.id not in BUILTIN_NAMES
                     and is_class_name(node.id)
                     and _is_model_use(node, parents)
@@ -570,7 +568,7 @@ def _module_user_model_names(ctx: MigrationContext) -> dict[str, ast.Call]:
             and len(stmt.targets) == 1
             and isinstance(stmt.targets[0], ast.Name)
             and isinstance(stmt.value, ast.Call)
-            and ctx.qualified_name(stmt.value.func) in GET_USER_MODEL
+            and ctx.bindings.qualified_name(stmt.value.func) in GET_USER_MODEL
         ):
             found[stmt.targets[0].id] = stmt.value
     return found
@@ -585,7 +583,7 @@ def _fix_data(
     for use in hot.uses:
         owners.setdefault(id(use.owner.node), use.owner)
     for owner in owners.values():
-        name = ctx.function_name(owner.node)
+        name = function_name(owner.node)
         if isinstance(owner.node, ast.Lambda):
             return None, "it is used in a lambda"
         if owner.apps_param is None:
@@ -613,7 +611,7 @@ def _fix_data(
             lines.append(f"{local} = {apps}.get_model(settings.AUTH_USER_MODEL)")
             settings_needed = True
         else:
-            taken = local_names(fn) | ctx.module_names
+            taken = local_names(fn) | ctx.bindings.module_names
             for model in sorted({u.model for u in own_uses}):
                 local = model
                 if hot.kind == "import" and hot.binding is not None:
@@ -682,8 +680,8 @@ def _unused_elsewhere(
     Only the lines where the name occurs as a word are looked at.
     """
     root: ast.AST = binding.function if binding.function is not None else ctx.tree
-    lines = ctx.word_lines(binding.name)
-    for node, _ in ctx.nodes_on_lines(root, lines):
+    lines = ctx.locate.word_lines(binding.name)
+    for node, _ in ctx.locate.nodes_on_lines(root, lines):
         if (
             isinstance(node, ast.Name)
             and node.id == binding.name
@@ -705,5 +703,5 @@ def _inside_fixed(name: ast.Name, fixed: set[int], hot: Hot) -> bool:
 
 
 def _has_settings(ctx: MigrationContext) -> bool:
-    binding = ctx.module_bindings.get("settings")
+    binding = ctx.bindings.module_bindings.get("settings")
     return binding is not None and binding.qualified == "django.conf.settings"

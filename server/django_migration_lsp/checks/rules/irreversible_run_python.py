@@ -14,8 +14,9 @@ from ..base import (
     Rule,
     Valid,
 )
-from ..context import MigrationContext, positional_params
+from ..context import MigrationContext
 from ..source import SourceFile
+from ..syntax import positional_params
 from ._operations import fix_data, missing_reverses, pass_reverse
 
 HEADER = "from django.db import migrations\n\n\n"
@@ -212,11 +213,11 @@ def _skeleton_data(
     """Where and how to write ``reverse_<forward>()``, if the forward is a plain function."""
     if not isinstance(forward, ast.Name):
         return None
-    fn = ctx._lookup_callable(forward, class_def)
+    fn = ctx.reach.lookup_callable(forward, class_def)
     if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     name = f"reverse_{fn.name}"
-    taken = ctx.module_names | (
+    taken = ctx.bindings.module_names | (
         {n.name for n in class_def.body if hasattr(n, "name")} if class_def else set()
     )
     if name in taken:

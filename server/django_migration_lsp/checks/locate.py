@@ -1,0 +1,73 @@
+"""Finding the few nodes that matter without walking the whole tree.
+
+A 6,000-line initial migration holds a few hundred nodes of interest at most:
+the lines where a word occurs are found with ``str.find`` (at C speed), and only
+the nodes whose line span covers one of those lines are entered.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from .source import SourceFile
+from .syntax import FunctionNode
+
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+_NO_POSITION = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+
+
+def _is_word_char(text: str, index: int) -> bool:
+    return 0 <= index < len(text) and (text[index].isalnum() or text[index] == "_")
+
+
+class Locator:
+    """Line-targeted searches over one parsed file."""
+
+    def __init__(self, source: SourceFile) -> None:
+        self.source = source
+
+    def word_lines(self, word: str) -> set[int]:
+        """Lines where ``word`` occurs as a whole word (in code, strings or comments)."""
+        text = self.source.text
+        lines: set[int] = set()
+        start = text.find(word)
+        while start != -1:  # str.find: far faster than a \b-anchored regex
+            stop = start + len(word)
+            if not _is_word_char(text, start - 1) and not _is_word_char(text, stop):
+                lines.add(self.source.position_at(start).line)
+            start = text.find(word, stop)
+        return lines
+
+    def nodes_on_lines(
+        self, root: ast.AST, lines: set[int], class_def: ast.ClassDef | None = None
+    ) -> Iterator[tuple[ast.AST, ast.ClassDef | None]]:
+        """Nodes below ``root`` whose span covers one of ``lines``, with their class.
+
+        Only such nodes are entered, so finding a few lines' nodes in a 6,000-line
+        file costs a few hundred visits instead of a walk of the whole tree.
+        """
+        for child in ast.iter_child_nodes(root):
+            first = getattr(child, "lineno", None)
+            if first is None:  # arguments, keyword, comprehension, ...: enter them
+                if not isinstance(child, _NO_POSITION):
+                    yield from self.nodes_on_lines(child, lines, class_def)
+                continue
+            last = child.end_lineno or first
+            if not any(first <= line <= last for line in lines):
+                continue
+            yield child, class_def
+            yield from self.nodes_on_lines(
+                child, lines, child if isinstance(child, ast.ClassDef) else class_def
+            )
+
+    def function_text(self, fn: FunctionNode) -> str:
+        """The source lines a function spans."""
+        starts = self.source.line_starts
+        end = starts[fn.end_lineno] if fn.end_lineno < len(starts) else len(self.source.text)
+        return self.source.text[starts[fn.lineno - 1] : end]
+
+    def identifiers(self, fn: FunctionNode) -> set[str]:
+        """Every identifier-like word in a function's text: a cheap over-approximation."""
+        return set(_IDENTIFIER.findall(self.function_text(fn)))
