@@ -265,14 +265,28 @@ def django_slots(kind: str) -> tuple[Slot, Slot]:
     return Slot(0, forward), Slot(1, reverse)
 
 
-def operation_class(expr: ast.expr, module: StaticModule) -> OperationClass | None:
+def resolve_operation(
+    expr: ast.expr, module: StaticModule
+) -> tuple[str, OperationClass | None] | None:
+    """``(kind, the project's own class or None for Django's)`` if ``expr`` names an
+    operation class: Django's reached through attributes (``ops.RunSQL`` after
+    ``RunSQL = migrations.RunSQL`` in a class body), or one of the project's own."""
+    value = resolve(expr, module)
+    if isinstance(value, str):
+        kind = django_operation(value)
+        return (kind, None) if kind is not None else None
+    own = operation_class(value, module) if isinstance(value, ClassValue) else None
+    return (own.kind, own) if own is not None else None
+
+
+def operation_class(expr: ast.expr | ClassValue, module: StaticModule) -> OperationClass | None:
     """The project's own operation class that a callee names, if it is one we can read.
 
     ``None`` for Django's own classes (the caller knows them), for anything that is not
     a subclass of ``RunPython``/``RunSQL``, and for a subclass whose ``__init__`` we
     cannot follow: better no finding than a wrong one.
     """
-    value = resolve(expr, module)
+    value = expr if isinstance(expr, ClassValue) else resolve(expr, module)
     if not isinstance(value, ClassValue):
         return None
     chain = _operation_chain(value, 0)

@@ -26,7 +26,7 @@ from .classes import (
     StaticModule,
     django_operation,
     django_slots,
-    operation_class,
+    resolve_operation,
 )
 from .locate import Locator
 from .source import SourceFile
@@ -125,8 +125,9 @@ def find_operations(
     # ``RP(...)`` after ``from django.db.migrations import RunPython as RP``.
     aliases = {b.name for b in bindings.module_imports if b.qualified in RUN_PYTHON | RUN_SQL}
     custom = _custom_candidates(bindings, tree)
-    lines: set[int] = set()
-    for word in {*_WORDS, *aliases, *custom}:
+    # ``RunPython`` as a word, and inside a name (``ops.RunPythonLogged``).
+    lines = _mention_lines(source)
+    for word in aliases | custom:
         lines |= locator.word_lines(word)
     calls: list[OperationCall] = []
     if not lines:
@@ -140,12 +141,25 @@ def find_operations(
         own: OperationClass | None = None
         if kind is None and _may_be_custom(child.func, qualified, custom):
             module = module or StaticModule(tree, bindings, None)
-            own = operation_class(child.func, module)
-            kind = own.kind if own is not None else None
+            found = resolve_operation(child.func, module)
+            if found is not None:
+                kind, own = found
         if kind is not None:
             callee = source.slice(source.node_range(child.func))
             calls.append(OperationCall(kind, child, callee, owner, own))
     return calls
+
+
+def _mention_lines(source: SourceFile) -> set[int]:
+    """Lines where ``RunPython`` or ``RunSQL`` occurs, even inside a longer name."""
+    text = source.text
+    lines: set[int] = set()
+    for word in _WORDS:
+        start = text.find(word)
+        while start != -1:
+            lines.add(source.position_at(start).line)
+            start = text.find(word, start + len(word))
+    return lines
 
 
 def _may_be_custom(func: ast.expr, qualified: str | None, custom: set[str]) -> bool:
