@@ -24,7 +24,15 @@ from ..context import MigrationContext
 from ..other_files import app_label
 from ..reach import Entry
 from ..source import SourceFile
-from ..syntax import BUILTIN_NAMES, FunctionNode, dotted_name, function_name, local_names
+from ..syntax import (
+    BUILTIN_NAMES,
+    FunctionNode,
+    dotted_name,
+    function_body,
+    function_name,
+    iter_scope,
+    local_names,
+)
 
 GET_USER_MODEL = frozenset({"django.contrib.auth.get_user_model"})
 
@@ -679,12 +687,20 @@ def _quote(ctx: MigrationContext) -> str:
 
 
 def _defaults(fn: FunctionNode) -> dict[str, tuple[ast.arg, ast.expr]]:
-    """Parameters with a default: name -> (parameter, default expression)."""
+    """Parameters with a default that the body never rebinds: name -> (parameter,
+    default expression)."""
     a = fn.args
     positional = [*a.posonlyargs, *a.args]
     pairs = list(zip(positional[len(positional) - len(a.defaults) :], a.defaults, strict=True))
     pairs += [(p, d) for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is not None]
-    return {p.arg: (p, d) for p, d in pairs}
+    if not pairs:
+        return {}
+    rebound = {
+        n.id
+        for n in iter_scope(function_body(fn))
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))
+    }
+    return {p.arg: (p, d) for p, d in pairs if p.arg not in rebound}
 
 
 def _head(expr: ast.expr) -> ast.Name | None:
