@@ -11,6 +11,7 @@ import pytest
 
 from django_migration_lsp.config import Config, iter_migration_files, parse_config
 from django_migration_lsp.project import discovery
+from django_migration_lsp.project import settings as static_settings
 from django_migration_lsp.project.discovery import (
     Discovery,
     MigrationPackage,
@@ -259,8 +260,8 @@ def test_settings_are_read_once_per_project_for_many_files(tmp_path: Path, monke
     for n in range(20):
         write(tmp_path, {f"app{n}/migrations/0001_initial.py": INITIAL, f"app{n}/views.py": ""})
     calls = []
-    real = discovery.read_settings
-    monkeypatch.setattr(discovery, "read_settings", lambda *a: calls.append(a) or real(*a))
+    real = static_settings.read_settings
+    monkeypatch.setattr(static_settings, "read_settings", lambda *a: calls.append(a) or real(*a))
     config = Config(root=tmp_path)
     assert sum(config.is_migration(p) for p in tmp_path.rglob("*.py")) == 20
     assert len(calls) == 1

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from .bindings import Bindings
 from .other_files import find_module, module_class, parse_file
@@ -114,24 +114,33 @@ def read_module(name: str, near: str | None) -> StaticModule | None:
 # -- values ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
+# Plain classes rather than dataclasses: this module is imported by every ``check``.
+
+
 class ClassValue:
     """A class defined in a module we read."""
 
-    node: ast.ClassDef
-    module: StaticModule
+    __slots__ = ("node", "module")
+
+    def __init__(self, node: ast.ClassDef, module: StaticModule) -> None:
+        self.node = node
+        self.module = module
 
 
-@dataclass(frozen=True, eq=False)
 class InstanceValue:
     """``X()`` for a class we read (its class attributes are known, nothing else)."""
 
-    cls: ClassValue
+    __slots__ = ("cls",)
+
+    def __init__(self, cls: ClassValue) -> None:
+        self.cls = cls
 
 
-@dataclass(frozen=True, eq=False)
 class ModuleValue:
-    module: StaticModule
+    __slots__ = ("module",)
+
+    def __init__(self, module: StaticModule) -> None:
+        self.module = module
 
 
 #: What an expression stands for: one of the above, the dotted name of something we do
@@ -238,16 +247,14 @@ def _class_attribute(cls: ClassValue, attr: str, budget: _Budget, depth: int) ->
 # -- operation classes of the project's own ----------------------------------------------
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     """Where a call passes one argument: by position and/or keyword (``None``: cannot)."""
 
     position: int | None
     keyword: str | None
 
 
-@dataclass(frozen=True)
-class OperationClass:
+class OperationClass(NamedTuple):
     """A ``RunPython``/``RunSQL`` subclass of the project's own, and how it is called."""
 
     kind: str  # "RunPython" | "RunSQL"

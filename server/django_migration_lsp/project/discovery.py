@@ -43,7 +43,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..checks.other_files import app_label
-from .settings import find_settings_modules, read_settings
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -59,14 +58,11 @@ NUMBERED = re.compile(r"\d{4}_\w+\.py\Z")
 #: How many numbered files of a folder are read, and how much of each.
 PROBE_FILES = 3
 PROBE_BYTES = 8192
-_MIGRATION_CLASS = re.compile(
-    rb"^class[ \t]+Migration[ \t]*\([ \t]*(?:migrations\.)?Migration[ \t]*\)[ \t]*:", re.M
-)
-_MIGRATIONS_IMPORT = re.compile(
+_MIGRATION_CLASS = rb"^class[ \t]+Migration[ \t]*\([ \t]*(?:migrations\.)?Migration[ \t]*\)[ \t]*:"
+_MIGRATIONS_IMPORT = (
     rb"^[ \t]*(?:from[ \t]+django\.db[ \t]+import[ \t]+\(?[\s\w,]*?\bmigrations\b"
     rb"|from[ \t]+django\.db\.migrations[ \t]+import[ \t]+\(?[\s\w,]*?\bMigration\b"
-    rb"|import[ \t]+django\.db\.migrations\b)",
-    re.M,
+    rb"|import[ \t]+django\.db\.migrations\b)"
 )
 #: How long settings read for a project are trusted before their files are looked at
 #: again (seconds): the language server asks per file, a settings module rarely changes.
@@ -96,8 +92,9 @@ def is_numbered(name: str) -> bool:
 
 def looks_like_migration(data: bytes) -> bool:
     """Does this beginning of a file define a ``Migration`` on Django's base class?"""
-    return _MIGRATION_CLASS.search(data) is not None and (
-        _MIGRATIONS_IMPORT.search(data) is not None
+    # re caches compiled patterns: compiled the first time a folder is probed.
+    return re.search(_MIGRATION_CLASS, data, re.M) is not None and (
+        re.search(_MIGRATIONS_IMPORT, data, re.M) is not None
     )
 
 
@@ -178,13 +175,20 @@ def _label_for(module: str, folder: Path) -> str:
     return app_label(package, str(folder / "__init__.py"))
 
 
-@dataclass
 class _ProjectSettings:
-    #: Folder (absolute, as text) -> the package ``MIGRATION_MODULES`` puts there.
-    packages: dict[str, MigrationPackage]
-    #: ``(path, mtime_ns, size)`` of every settings module found, to notice edits.
-    stamps: tuple[tuple[Path, int, int], ...]
-    checked_at: float
+    __slots__ = ("packages", "stamps", "checked_at")
+
+    def __init__(
+        self,
+        packages: dict[str, MigrationPackage],
+        stamps: tuple[tuple[Path, int, int], ...],
+        checked_at: float,
+    ) -> None:
+        #: Folder (absolute, as text) -> the package ``MIGRATION_MODULES`` puts there.
+        self.packages = packages
+        #: ``(path, mtime_ns, size)`` of every settings module found, to notice edits.
+        self.stamps = stamps
+        self.checked_at = checked_at
 
 
 def _stamps(paths: Iterable[Path]) -> tuple[tuple[Path, int, int], ...]:
@@ -241,8 +245,10 @@ class Discovery:
             if _stamps(p for p, _, _ in cached.stamps) == cached.stamps:
                 cached.checked_at = now
                 return cached.packages
-        modules = find_settings_modules(project)
-        settings = read_settings(project, modules)
+        from . import settings as static_settings  # only when a project is looked at
+
+        modules = static_settings.find_settings_modules(project)
+        settings = static_settings.read_settings(project, modules)
         bases = [project, *(project / s for s in SOURCE_FOLDERS)]
         bases += [source_root(m) for m in modules]
         packages: dict[str, MigrationPackage] = {}
