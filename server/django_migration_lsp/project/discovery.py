@@ -39,6 +39,7 @@ import stat
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -124,7 +125,19 @@ def has_migration_content(folder: Path, names: Iterable[str]) -> bool:
 
 
 def _has_marker(folder: Path) -> bool:
+    """Does ``folder`` look like a project's? Never the file system's root or the home
+    folder: their settings search would cover far too much."""
+    if folder == folder.parent or folder == _home():
+        return False
     return any(os.path.lexists(folder / marker) for marker in PROJECT_MARKERS)
+
+
+@lru_cache(maxsize=1)
+def _home() -> Path | None:
+    try:
+        return Path.home()
+    except (RuntimeError, KeyError, OSError):
+        return None
 
 
 def project_folder(start: Path) -> Path:
@@ -206,10 +219,12 @@ def _stamps(paths: Iterable[Path]) -> tuple[tuple[Path, int, int], ...]:
 class Discovery:
     """Migration packages of the projects a configuration covers, with their caches.
 
-    Settings are read once per project folder (and again when one of its settings
-    modules changes); a folder's "does its content look like migrations" verdict is
-    kept until the folder changes. Safe to share between threads: at worst, two
-    threads compute the same answer.
+    Settings are read once per project folder, and again when one of the settings
+    modules read changes (looked at every :data:`SETTINGS_TTL` seconds at most; a new
+    settings module is noticed with a new configuration, e.g. a ``pyproject.toml``
+    change). A folder's "does its content look like migrations" verdict is kept until
+    the folder changes. Safe to share between threads: at worst, two threads compute
+    the same answer.
     """
 
     def __init__(self, config: Config | None = None) -> None:
