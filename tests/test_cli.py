@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -259,6 +260,45 @@ def test_discovery_skips_and_includes(tmp_path: Path):
         str(tmp_path / "dojo/db_migrations/0002_x.py"),
         str(tmp_path / "shop/migrations/0002_x.py"),
     }
+
+
+RELOCATED = Path(__file__).resolve().parent / "fixtures" / "relocated"
+
+
+@pytest.fixture
+def relocated(tmp_path: Path) -> Path:
+    """DefectDojo's layout: ``MIGRATION_MODULES = {"dojo": "dojo.db_migrations"}``, and a
+    package recognised by its content (``reports/schema``); no configuration."""
+    root = tmp_path / "defectdojo"
+    shutil.copytree(RELOCATED, root)
+    return root
+
+
+def found_files(proc: subprocess.CompletedProcess, root: Path) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for item in json.loads(proc.stdout):
+        rel = Path(item["filename"]).resolve().relative_to(root.resolve()).as_posix()
+        out.setdefault(rel, []).append(item["code"])
+    return out
+
+
+def test_relocated_migrations_are_found_without_configuration(relocated: Path):
+    proc = run(relocated, "--format", "json", check_exit=1)
+    assert found_files(proc, relocated) == {
+        "dojo/db_migrations/0002_finding_hash_code.py": ["DJM001"],
+        "dojo/db_migrations/0003_rehash_findings.py": ["DJM003"],
+        "reports/schema/0002_report_search_index.py": ["DJM002"],
+    }
+    # From a subfolder, with no argument: the settings above are still read.
+    inside = run(relocated / "dojo" / "db_migrations", "--format", "json", check_exit=1)
+    assert found_files(inside, relocated) == {
+        "dojo/db_migrations/0002_finding_hash_code.py": ["DJM001"],
+        "dojo/db_migrations/0003_rehash_findings.py": ["DJM003"],
+    }
+    assert found_files(run(relocated / "reports", "--format", "json", check_exit=1), relocated)
+    # Numbered modules that are not migrations, and app code: nothing to check.
+    run(relocated / "scripts", check_exit=0)
+    run(relocated, "dojo/settings", "dojo/models.py", check_exit=0)
 
 
 def test_syntax_error_undecodable_and_binary_files(tmp_path: Path):

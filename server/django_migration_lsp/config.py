@@ -1,7 +1,9 @@
 """Settings from ``[tool.django-migration-lsp]`` and which files are migrations.
 
 Shared by the CLI and the language server. Reading a pyproject.toml is the only
-I/O here; nothing of the user's project is imported or executed.
+I/O here; nothing of the user's project is imported or executed. Which folders hold
+migrations with no configuration (a ``migrations`` folder, ``MIGRATION_MODULES``, a
+package that looks like one) is :mod:`django_migration_lsp.project.discovery`'s job.
 
 .. code-block:: toml
 
@@ -29,6 +31,7 @@ from typing import Any
 from .checks.base import Rule, RuleSelection
 from .checks.engine import selected_rules
 from .checks.registry import all_rules
+from .project.discovery import Discovery
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -156,12 +159,22 @@ class Config:
         rel = self.relative(path)
         return any(g.matches(rel) for g in self.exclude)
 
+    @cached_property
+    def discovery(self) -> Discovery:
+        """Where the migrations are: settings and folder verdicts, cached for this config."""
+        return Discovery(self)
+
     def is_migration(self, path: Path) -> bool:
-        """``*.py`` (not ``__init__.py``) under a ``migrations`` folder, or an extra glob."""
+        """``*.py`` (not ``__init__.py``) under a ``migrations`` folder, in a package that
+        ``MIGRATION_MODULES`` names or that looks like migrations, or an extra glob."""
         if path.suffix != ".py" or path.name == "__init__.py":
             return False
         rel = self.relative(path)
-        if "migrations" in rel.parts[:-1] or any(g.matches(rel) for g in self.extend_include):
+        if (
+            "migrations" in rel.parts[:-1]
+            or any(g.matches(rel) for g in self.extend_include)
+            or self.discovery.found_by(path.parent) is not None
+        ):
             return not self.is_excluded(path)
         return False
 
@@ -271,7 +284,8 @@ def iter_migration_files(paths: Iterable[Path], config: Config) -> Iterator[Path
 
     A file named explicitly is always yielded. Walks skip VCS, virtualenv and
     build folders and ``exclude`` globs, and do not follow symbolic links to
-    folders (no loops).
+    folders (no loops); they find migrations as :meth:`Config.is_migration` does,
+    deciding once per folder.
     """
     seen: set[Path] = set()
     for path in paths:
@@ -280,15 +294,27 @@ def iter_migration_files(paths: Iterable[Path], config: Config) -> Iterator[Path
                 seen.add(path)
                 yield path
             continue
-        for folder, dirs, files in os.walk(path):
-            base = Path(folder)
-            dirs[:] = sorted(
-                d for d in dirs if d not in SKIP_DIRS and not config.is_excluded(base / d)
-            )
-            for name in sorted(files):
-                if not name.endswith(".py") or name == "__init__.py":
+        for folder, files, found_by in config.discovery.walk(path):
+            names = [n for n in files if n.endswith(".py") and n != "__init__.py"]
+            if not names:
+                continue
+            # Every file of a migrations folder, else those an ``extend-include`` names.
+            whole = found_by is not None or "migrations" in config.relative(folder).parts
+            if not whole and not config.extend_include:
+                continue
+            globs = config.exclude or not whole
+            for name in names:
+                file = folder / name
+                if file in seen:
                     continue
-                file = base / name
-                if file not in seen and config.is_migration(file):
+                if not globs:
                     seen.add(file)
                     yield file
+                    continue
+                rel = config.relative(file)
+                if not whole and not any(g.matches(rel) for g in config.extend_include):
+                    continue
+                if any(g.matches(rel) for g in config.exclude):
+                    continue
+                seen.add(file)
+                yield file

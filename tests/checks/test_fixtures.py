@@ -11,9 +11,16 @@ from pathlib import Path
 import pytest
 
 from django_migration_lsp.checks import analyze, fixes_for
+from django_migration_lsp.config import Config, iter_migration_files
 
-PROJECT = Path(__file__).resolve().parent.parent / "fixtures" / "project"
-FILES = sorted(p for p in PROJECT.rglob("migrations/*.py") if p.name != "__init__.py")
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+PROJECT = FIXTURES / "project"
+#: DefectDojo's layout: migrations in ``dojo/db_migrations`` (MIGRATION_MODULES) and in
+#: ``reports/schema`` (found by content).
+RELOCATED = FIXTURES / "relocated"
+FILES = sorted(
+    p for root in (PROJECT, RELOCATED) for p in iter_migration_files([root], Config(root=root))
+)
 EXPECT = re.compile(r"# expect: ([A-Z0-9, ]+)")
 
 
@@ -27,7 +34,7 @@ def expected(text: str) -> Counter:
     return found
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(PROJECT)))
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_findings_match_annotations(path: Path):
     text = path.read_text()
     analysis = analyze(path.read_bytes(), str(path))
@@ -35,7 +42,7 @@ def test_findings_match_annotations(path: Path):
     assert got == expected(text)
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(PROJECT)))
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_every_fix_applies_parses_and_removes_its_finding(path: Path):
     analysis = analyze(path.read_bytes(), str(path))
     for finding in analysis.findings:

@@ -4,7 +4,9 @@ and ``workspace/diagnostic`` for pulling clients."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
+import pytest
 from lsprotocol import types
 
 from .harness import CLEAN, HOT_MODEL, NAME, RUN_PYTHON, RUN_SQL, Session, wait_for
@@ -208,3 +210,44 @@ async def test_added_workspace_folders_are_scanned(start):
     await session.published_for(
         uri, lambda p: [d.code for d in p.diagnostics] == ["DJM001"], "the new folder's file"
     )
+
+
+RELOCATED = Path(__file__).resolve().parent.parent / "fixtures" / "relocated"
+#: DefectDojo's layout (MIGRATION_MODULES) and a package found by its content.
+RELOCATED_FILES = {
+    p.relative_to(RELOCATED).as_posix(): p.read_text(encoding="utf-8")
+    for p in sorted(RELOCATED.rglob("*.py"))
+}
+RELOCATED_FINDINGS = {
+    "dojo/db_migrations/0002_finding_hash_code.py": ["DJM001"],
+    "dojo/db_migrations/0003_rehash_findings.py": ["DJM003"],
+    "reports/schema/0002_report_search_index.py": ["DJM002"],
+}
+
+
+@pytest.mark.parametrize("profile", ["vscode", "neovim"])
+async def test_scan_and_open_documents_find_relocated_migrations(start, profile: str):
+    session = await start(profile, files=RELOCATED_FILES)
+    reports = await scan_done(session)
+    assert reports[-1].message == "5 files, 3 findings"
+
+    def pushed() -> dict[str, list[str]]:
+        out = {}
+        for relative in RELOCATED_FILES:
+            last = session.last_published(session.uri(relative))
+            if last is not None and last.diagnostics:
+                out[relative] = [str(d.code) for d in last.diagnostics]
+        return out
+
+    await wait_for(lambda: pushed() == RELOCATED_FINDINGS, "the relocated migrations")
+    # A new migration opened in each kind of package is checked; in a package of
+    # numbered scripts that are not migrations (no ``Migration`` class), nothing is.
+    for relative, code in (
+        ("dojo/db_migrations/0004_new.py", "DJM001"),
+        ("reports/schema/0003_new.py", "DJM002"),
+    ):
+        uri = session.open(relative, RUN_PYTHON if code == "DJM001" else RUN_SQL)
+        assert [d.code for d in await session.diagnostics(uri)] == [code]
+    not_a_migration = RUN_PYTHON.replace("class Migration(migrations.Migration):", "class Ops:")
+    script = session.open("scripts/upgrades/0002_more.py", not_a_migration)
+    await session.nothing_for(script)

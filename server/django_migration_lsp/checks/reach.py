@@ -84,7 +84,12 @@ class Reachability:
         for op in self.operations:
             if op.kind != "RunPython":
                 continue
-            for arg in (op.argument(0, "code"), op.argument(1, "reverse_code")):
+            passed = (
+                [op.slot_argument(op.forward_slot), op.slot_argument(op.reverse_slot)]
+                if op.custom is None
+                else op.passed_values  # a class of the project's own may run any of them
+            )
+            for arg in passed:
                 fn = self.lookup_callable(arg, op.class_def) if arg is not None else None
                 if fn is not None and id(fn) not in found:
                     params = positional_params(fn)

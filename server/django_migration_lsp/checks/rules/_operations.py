@@ -24,21 +24,44 @@ class MissingReverse:
 def missing_reverses(
     ctx: MigrationContext, kind: str, forward_kw: str, reverse_kw: str
 ) -> list[MissingReverse]:
+    """Calls of ``kind`` that pass no reverse (or ``None``).
+
+    ``forward_kw``/``reverse_kw`` are Django's parameter names; a subclass of the
+    project's own says where its own are (:attr:`OperationCall.reverse_slot`), and is
+    left alone when it gives a reverse itself.
+    """
     found = []
     for op in ctx.operations:
         if op.kind != kind or ctx.overrides_unapply(op.class_def):
             continue
-        forward = op.argument(0, forward_kw)
-        reverse = op.argument(1, reverse_kw)
+        slot = op.reverse_slot
+        if slot is None:
+            continue  # the class gives a reverse, or decides reversibility, itself
+        if op.forward_slot is None:  # the class supplies the forward code itself
+            forward: ast.expr | None = op.call
+        else:
+            forward = op.slot_argument(op.forward_slot)
+        reverse = op.slot_argument(slot)
         if forward is None:
             continue  # ``RunPython()`` fails on its own, or it is all in **kwargs
         if reverse is None:
             if op.has_unpacking:
                 continue  # the reverse may be in *args / **kwargs
-            found.append(MissingReverse(op, forward, bool(op.call.args), None))
+            found.append(MissingReverse(op, forward, _positional(op, forward), None))
         elif isinstance(reverse, ast.Constant) and reverse.value is None:
-            found.append(MissingReverse(op, forward, bool(op.call.args), reverse))
+            found.append(MissingReverse(op, forward, _positional(op, forward), reverse))
     return found
+
+
+def _positional(op: OperationCall, forward: ast.expr) -> bool:
+    """Can a fix pass the reverse as the second positional argument?"""
+    slot = op.reverse_slot
+    return (
+        slot is not None
+        and slot.position == 1
+        and len(op.call.args) == 1
+        and op.call.args[0] is forward
+    )
 
 
 def fix_data(ctx: MigrationContext, missing: MissingReverse) -> dict:
@@ -48,6 +71,7 @@ def fix_data(ctx: MigrationContext, missing: MissingReverse) -> dict:
         "call": range_to_data(ctx.source.node_range(missing.op.call)),
         "noop": f"{missing.op.callee}.noop",
         "positional": missing.forward_is_positional,
+        "keyword": missing.op.reverse_slot.keyword if missing.op.reverse_slot else None,
         "none": range_to_data(ctx.source.node_range(none)) if none is not None else None,
     }
 
@@ -67,4 +91,4 @@ def pass_reverse(
     call = range_from_data(data["call"])
     if positional and data["positional"]:
         return add_argument(source, call, value, index=1)
-    return add_argument(source, call, value, keyword=keyword)
+    return add_argument(source, call, value, keyword=data.get("keyword") or keyword)

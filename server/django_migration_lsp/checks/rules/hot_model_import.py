@@ -24,7 +24,15 @@ from ..context import MigrationContext
 from ..other_files import app_label
 from ..reach import Entry
 from ..source import SourceFile
-from ..syntax import BUILTIN_NAMES, dotted_name, function_name, local_names
+from ..syntax import (
+    BUILTIN_NAMES,
+    FunctionNode,
+    dotted_name,
+    function_body,
+    function_name,
+    iter_scope,
+    local_names,
+)
 
 GET_USER_MODEL = frozenset({"django.contrib.auth.get_user_model"})
 
@@ -81,6 +89,10 @@ class Use:
     node: ast.expr  # the expression naming the model: ``Order`` or ``models.Order``
     model: str  # class name, e.g. ``Order``
     owner: Entry  # the function that runs it (the outermost, for nested functions)
+    #: ``M=Order``: the parameter whose default binds the model (``node`` is its use).
+    default: ast.arg | None = None
+    #: ``Collection.fix_tree()``: a method of the live class that the historical model lacks.
+    method: str | None = None
 
 
 @dataclass
@@ -100,6 +112,49 @@ class Hot:
 #: ``Model._meta`` attributes that name the model and do not depend on its fields:
 #: ``apps.get_model(User._meta.app_label, User._meta.model_name)`` is fine.
 STABLE_META = frozenset({"app_label", "model_name", "label", "label_lower", "object_name"})
+
+
+#: What a model class has in the historical state too: Django's own class-level methods,
+#: and ``Model`` methods called unbound (``Order.save(order)``).
+DJANGO_MODEL_METHODS = frozenset(
+    {
+        "from_db",
+        "check",
+        "add_to_class",
+        "save",
+        "asave",
+        "save_base",
+        "delete",
+        "adelete",
+        "refresh_from_db",
+        "arefresh_from_db",
+        "full_clean",
+        "clean",
+        "clean_fields",
+        "validate_unique",
+        "validate_constraints",
+        "get_deferred_fields",
+        "serializable_value",
+    }
+)
+
+
+def _custom_method(node: ast.expr, parents: dict[ast.AST, ast.AST]) -> str | None:
+    """``Collection.fix_tree(...)``: the name of a method of the live class called on it.
+
+    Not Django's own model methods, nor ``_private`` names, nor ``Order.Status(...)``
+    (a nested class, e.g. ``TextChoices``).
+    """
+    parent = parents.get(node)
+    if not (isinstance(parent, ast.Attribute) and parent.value is node):
+        return None
+    call = parents.get(parent)
+    name = parent.attr
+    if not (isinstance(call, ast.Call) and call.func is parent):
+        return None
+    if name.startswith("_") or not name[:1].islower() or name in DJANGO_MODEL_METHODS:
+        return None
+    return name
 
 
 def _is_model_use(node: ast.expr, parents: dict[ast.AST, ast.AST]) -> bool:
@@ -148,6 +203,13 @@ class HotModelImport(Rule):
     field that this migration's tables do not have yet (`no such column`), or has
     lost one.
 
+    A live model reaches migration code in other ways too: bound as a default
+    argument (`def forwards(apps, schema_editor, M=Order)`, evaluated when the
+    file is imported, used when it runs), or called for a method of its own
+    (`Collection.fix_tree()`). The historical model lacks custom methods, so the
+    second is reported with no fix: what the method does has to move into the
+    migration.
+
     Django itself writes `import shop.models` into schema migrations, for callable
     defaults, custom fields, managers and validators. Those run when the file is
     imported, not against the database, and are not reported. Neither are helper
@@ -175,7 +237,8 @@ class HotModelImport(Rule):
     The fix is unsafe: the historical model has the fields of this migration's
     state but none of the live class's custom methods or managers, so code that
     calls them needs rewriting. It is offered when every use sits in a function
-    with the historical-apps parameter; otherwise the message says why not.
+    with the historical-apps parameter, calls no custom method and is not a
+    default argument; otherwise the message says why not.
 
     ## References
     - [Django docs: data migrations](https://docs.djangoproject.com/en/stable/topics/migrations/#data-migrations)
@@ -293,6 +356,35 @@ class HotModelImport(Rule):
             "instead (no automatic fix: `helper()` has no `apps` parameter)",
             fixed=None,
         ),
+        # A method of the live class (wagtail's 0059_apply_collection_ordering).
+        Invalid(
+            "from django.db import migrations\nfrom wagtail.models import Collection\n\n\n"
+            "def apply_collection_ordering(apps, schema_editor):\n"
+            "    Collection.fix_tree(fix_paths=True)\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [\n"
+            "        migrations.RunPython(apply_collection_ordering, migrations.RunPython.noop)\n"
+            "    ]\n",
+            range=(2, 28, 2, 38),
+            message="Model `Collection` from `wagtail.models` is the live class, used while the "
+            "migration runs (line 6); the historical model that "
+            '`apps.get_model("wagtail", "Collection")` returns lacks custom methods such as '
+            "`Collection.fix_tree()`: do what it does in the migration itself",
+            fixed=None,
+        ),
+        # Bound as a default argument when the file is imported.
+        Invalid(
+            "from django.db import migrations\nfrom shop.models import Order\n\n\n"
+            "def forwards(apps, schema_editor, M=Order):\n"
+            "    M.objects.filter(status='').update(status='new')\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]\n",
+            range=(2, 25, 2, 30),
+            message="Model `Order` from `shop.models` is the live class, used while the "
+            "migration runs (line 6); use `apps.get_model('shop', 'Order')` instead (no "
+            "automatic fix: it is the default of parameter `M` of `forwards()`)",
+            fixed=None,
+        ),
     ]
 
     def check(self, ctx: MigrationContext) -> Iterator[Finding]:
@@ -363,11 +455,22 @@ class HotModelImport(Rule):
                 chains[fn] = chain_for(fn).push(fn)
             return chains[fn]
 
+        defaults = _defaults(entry.node)
         for node in ast.walk(entry.node):
             if not isinstance(node, ast.Name) or not isinstance(node.ctx, ast.Load):
                 continue
-            resolved = chain_for(node).resolve(node.id)
+            chain = chain_for(node)
+            resolved = chain.resolve(node.id)
             if resolved == "local":
+                if node.id in defaults and chain is chains[entry.node]:
+                    # ``def forwards(apps, schema_editor, M=Order)``: ``M`` is ``Order``.
+                    param, default = defaults[node.id]
+                    head = _head(default)
+                    binding = ctx.bindings.module_bindings.get(head.id) if head else None
+                    if head is not None and binding is not None:
+                        self._classify_use(
+                            head, binding, parents, entry, hots, used_as=(node, param, default)
+                        )
                 continue
             if resolved is None:
                 if node.id in module_user_models:
@@ -406,7 +509,13 @@ class HotModelImport(Rule):
         parents: dict[ast.AST, ast.AST],
         entry: Entry,
         hots: dict[object, Hot],
+        used_as: tuple[ast.Name, ast.arg, ast.expr] | None = None,
     ) -> None:
+        """Record ``node`` (bound by ``binding``) if it names a model used at run time.
+
+        ``used_as``: ``node`` heads the default of a parameter, ``(use of the
+        parameter, parameter, default)``; the parameter's use is what is judged.
+        """
         # Climb the attribute chain: ``shop.models.Order.objects`` from ``shop``.
         expr: ast.expr = node
         chain = [node]
@@ -436,9 +545,18 @@ class HotModelImport(Rule):
                 or (isinstance(parent, ast.Attribute) and parent.attr in MODEL_ATTRIBUTES)
             ):
                 return
-            if _is_model_use(e, parents):
+            use: Use | None = None
+            if used_as is not None:
+                name, param, default = used_as
+                if e is default and (_is_model_use(name, parents) or _custom_method(name, parents)):
+                    use = Use(name, cls, entry, default=param, method=_custom_method(name, parents))
+            elif _is_model_use(e, parents):
+                use = Use(e, cls, entry)
+            elif (method := _custom_method(e, parents)) is not None:
+                use = Use(e, cls, entry, method=method)
+            if use is not None:
                 hot = hots.setdefault(binding, Hot(kind, binding.alias, module, package, binding))
-                hot.uses.append(Use(e, cls, entry))
+                hot.uses.append(use)
             return
 
     def _user_model_call(
@@ -487,20 +605,29 @@ class HotModelImport(Rule):
         lines = ", ".join(str(n) for n in sorted({u.node.lineno for u in hot.uses}))
         where = f"(line{'s' if ',' in lines else ''} {lines})"
         models = sorted({u.model for u in hot.uses})
+        methods = sorted({f"{u.model}.{u.method}()" for u in hot.uses if u.method})
         if hot.kind == "user_model":
             target = "apps.get_model(settings.AUTH_USER_MODEL)"
             message = (
-                f"`get_user_model()` returns the live user model, used while the migration "
-                f"runs {where}; use `{target}` instead"
+                "`get_user_model()` returns the live user model, used while the migration "
+                f"runs {where}"
             )
         else:
             verb = "are the live classes" if len(models) > 1 else "is the live class"
             target = ", ".join(f"apps.get_model({q}{label}{q}, {q}{m}{q})" for m in models)
             message = (
                 f"Model{'s' if len(models) > 1 else ''} {', '.join(f'`{m}`' for m in models)} "
-                f"from `{hot.module}` {verb}, "
-                f"used while the migration runs {where}; use `{target}` instead"
+                f"from `{hot.module}` {verb}, used while the migration runs {where}"
             )
+        if methods:
+            # ``apps.get_model()`` is no drop-in replacement: say what the historical model lacks.
+            message += (
+                f"; the historical model that `{target}` returns lacks custom methods such "
+                f"as {', '.join(f'`{m}`' for m in methods)}: do what "
+                f"{'they do' if len(methods) > 1 else 'it does'} in the migration itself"
+            )
+        else:
+            message += f"; use `{target}` instead"
         data, reason = _fix_data(ctx, hot, label, q)
         if reason:
             message += f" (no automatic fix: {reason})"
@@ -559,6 +686,30 @@ def _quote(ctx: MigrationContext) -> str:
     return "'" if counts["'"] > counts['"'] else '"'
 
 
+def _defaults(fn: FunctionNode) -> dict[str, tuple[ast.arg, ast.expr]]:
+    """Parameters with a default that the body never rebinds: name -> (parameter,
+    default expression)."""
+    a = fn.args
+    positional = [*a.posonlyargs, *a.args]
+    pairs = list(zip(positional[len(positional) - len(a.defaults) :], a.defaults, strict=True))
+    pairs += [(p, d) for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is not None]
+    if not pairs:
+        return {}
+    rebound = {
+        n.id
+        for n in iter_scope(function_body(fn))
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))
+    }
+    return {p.arg: (p, d) for p, d in pairs if p.arg not in rebound}
+
+
+def _head(expr: ast.expr) -> ast.Name | None:
+    """``models`` in ``models.Order``; ``Order`` in ``Order``."""
+    while isinstance(expr, ast.Attribute):
+        expr = expr.value
+    return expr if isinstance(expr, ast.Name) else None
+
+
 def _module_user_model_names(ctx: MigrationContext) -> dict[str, ast.Call]:
     """Module-level ``User = get_user_model()`` assignments."""
     found = {}
@@ -579,6 +730,12 @@ def _fix_data(
 ) -> tuple[dict | None, str | None]:
     """Everything the fix needs, or the reason there is none."""
     src = ctx.source
+    for use in hot.uses:
+        if use.method:
+            return None, None  # the message says why
+        if use.default is not None:
+            name = function_name(use.owner.node)
+            return None, f"it is the default of parameter `{use.default.arg}` of `{name}()`"
     owners: dict[int, Entry] = {}
     for use in hot.uses:
         owners.setdefault(id(use.owner.node), use.owner)

@@ -43,6 +43,13 @@ class IrreversibleRunPython(Rule):
     is not reported. Base classes are read from this file or, statically, from
     the module they are imported from.
 
+    Subclasses of `RunPython` of the project's own count too: defined in the
+    migration, in a helper module of the migrations package (`_db_helpers.py`) or
+    elsewhere in the project, and reached by import, alias or attribute
+    (`ops.RunPython(...)`). They are read statically, and not reported when they
+    give a reverse themselves (their `__init__` passes one to `RunPython`, or they
+    define `reversible`).
+
     ## Example
     ```python
     migrations.RunPython(forwards)
@@ -92,6 +99,14 @@ class IrreversibleRunPython(Rule):
         Valid(
             "from myproject.ops import RunPython\n\n\n"
             "class Migration:\n    operations = [RunPython(print)]\n"
+        ),
+        # A subclass that always gives a reverse.
+        Valid(
+            HEADER + "class RunPythonNoopReverse(migrations.RunPython):\n"
+            "    def __init__(self, code, **kwargs):\n"
+            "        super().__init__(code, reverse_code=migrations.RunPython.noop, **kwargs)\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [RunPythonNoopReverse(print)]\n"
         ),
         Valid(
             HEADER + "kwargs = {'code': print, 'reverse_code': print}\n\n\n"
@@ -151,6 +166,24 @@ class IrreversibleRunPython(Rule):
             fixed=HEADER + "class Migration(migrations.Migration):\n"
             "    operations = [migrations.RunPython(print, "
             "reverse_code=migrations.RunPython.noop)]\n",
+        ),
+        Invalid(
+            HEADER + "class RunPythonInBatches(migrations.RunPython):\n"
+            "    def __init__(self, code, reverse_code=None, batch_size=1000, **kwargs):\n"
+            "        super().__init__(code, reverse_code, **kwargs)\n"
+            "        self.batch_size = batch_size\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [RunPythonInBatches(print, batch_size=100)]\n",
+            range=(11, 19, 11, 37),
+            message="`RunPythonInBatches` has no reverse; unapplying this migration raises "
+            "`IrreversibleError`",
+            fixed=HEADER + "class RunPythonInBatches(migrations.RunPython):\n"
+            "    def __init__(self, code, reverse_code=None, batch_size=1000, **kwargs):\n"
+            "        super().__init__(code, reverse_code, **kwargs)\n"
+            "        self.batch_size = batch_size\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [RunPythonInBatches(print, RunPythonInBatches.noop, "
+            "batch_size=100)]\n",
         ),
         Invalid(
             HEADER + "class Migration(migrations.Migration):\n"

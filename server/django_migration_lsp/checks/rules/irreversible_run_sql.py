@@ -31,7 +31,9 @@ class IrreversibleRunSQL(Rule):
     write the SQL that reverses it.
 
     As for DJM001, a migration class that overrides `unapply()` (itself or
-    through a base class) is not reported.
+    through a base class) is not reported, and subclasses of `RunSQL` of the
+    project's own are read statically and reported unless they give a reverse
+    themselves.
 
     ## Example
     ```python
@@ -122,6 +124,20 @@ class IrreversibleRunSQL(Rule):
             "            reverse_sql=migrations.RunSQL.noop,\n"
             "        ),\n"
             "    ]\n",
+        ),
+        Invalid(
+            HEADER + "class PostgresRunSQL(migrations.RunSQL):\n"
+            "    def __init__(self, sql, reverse_sql=None, *, postgres_only=True, **kwargs):\n"
+            "        super().__init__(sql, reverse_sql=reverse_sql, **kwargs)\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [PostgresRunSQL('CREATE EXTENSION pg_trgm')]\n",
+            range=(10, 19, 10, 33),
+            fixed=HEADER + "class PostgresRunSQL(migrations.RunSQL):\n"
+            "    def __init__(self, sql, reverse_sql=None, *, postgres_only=True, **kwargs):\n"
+            "        super().__init__(sql, reverse_sql=reverse_sql, **kwargs)\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [PostgresRunSQL('CREATE EXTENSION pg_trgm', "
+            "reverse_sql=PostgresRunSQL.noop)]\n",
         ),
     ]
 
