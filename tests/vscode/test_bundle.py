@@ -21,9 +21,15 @@ from pathlib import Path
 
 import pytest
 from lsprotocol import types
+from packaging.requirements import Requirement
 from pytest_lsp import ClientServerConfig
 
 from ..lsp.harness import HOT_MODEL, RUN_PYTHON, Session, make_client
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
 EXTENSION = ROOT / "vscode-extension"
@@ -80,6 +86,27 @@ def bundle() -> dict:
     proc = run(sys.executable, EXTENSION / "scripts" / "bundle.py", "linux-x64", cwd=EXTENSION)
     assert proc.returncode == 0, f"bundle.py failed:\n{proc.stdout}\n{proc.stderr}"
     return json.loads((BUNDLED / "bundle.json").read_text())
+
+
+def locked_versions() -> dict[str, str]:
+    pins = re.findall(
+        r"^([A-Za-z0-9_.-]+)==(\S+)", (BUNDLED / "requirements.txt").read_text(), re.M
+    )
+    return {name.lower().replace("_", "-"): version for name, version in pins}
+
+
+def test_the_lock_pins_every_dependency_of_the_package_in_range():
+    """A dependency added to pyproject.toml must reach the bundle: the lock (and requirements.in)
+    must hold it, at a version the package accepts, for the oldest Python the bundle serves."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    locked = locked_versions()
+    for spec in project["dependencies"]:
+        requirement = Requirement(spec)
+        if requirement.marker and not requirement.marker.evaluate({"python_version": "3.10"}):
+            continue
+        name = requirement.name.lower().replace("_", "-")
+        assert name in locked, f"{spec} is not in bundled/requirements.txt: run pip-compile"
+        assert requirement.specifier.contains(locked[name]), f"{name}=={locked[name]} vs {spec}"
 
 
 def bare_venv(python: str, where: Path) -> Path:

@@ -163,7 +163,7 @@ class ServerController implements vscode.Disposable {
 
         const cwd = workspaceCwd();
         const commandLine = quoteCommand([launch.command, ...launch.args]);
-        traceInfo(`Starting the server: ${commandLine} (interpreter from ${describeSource(launch)}), cwd ${cwd ?? '(none)'}`);
+        traceInfo(`Starting the server: ${commandLine} (${describeSource(launch)}), cwd ${cwd ?? '(none)'}`);
         const probe = await probeServer(launch, cwd);
         if (!probe.ok) {
             this.reportProbeFailure(launch, probe);
@@ -206,7 +206,7 @@ class ServerController implements vscode.Disposable {
             const install = `${python} -m pip install ${SERVER_PACKAGE}`;
             traceError(`Install it with: ${install}`);
             void this.notifyError(
-                `${SERVER_NAME}: the server is not installed in ${python} (interpreter from ${describeSource(launch)}). ` +
+                `${SERVER_NAME}: the server is not installed in ${python} (${describeSource(launch)}). ` +
                     `Run "pip install ${SERVER_PACKAGE}" in that environment, or select another interpreter.`,
                 { title: 'Install in terminal', run: () => this.installInTerminal(install) },
             );
@@ -216,7 +216,7 @@ class ServerController implements vscode.Disposable {
                     ? `cannot run ${python}`
                     : `${python} is Python ${probe.python}; the server needs Python ${probe.minimum} or newer`;
             void this.notifyError(
-                `${SERVER_NAME}: ${problem} (interpreter from ${describeSource(launch)}). ` +
+                `${SERVER_NAME}: ${problem} (${describeSource(launch)}). ` +
                     `Set "django-migration-lsp.interpreter" or select another Python interpreter.`,
                 {
                     title: 'Open settings',

@@ -162,19 +162,19 @@ const SCOPE_NAMES: Record<SettingScope, string> = {
     workspaceFolder: 'folder settings (.vscode/settings.json)',
 };
 
-/** Where the interpreter came from, naming the setting (and its settings file) or the extension actually used. */
+/** Where the command came from, naming the setting (and its settings file) or the extension actually used. */
 export function describeSource(launch: Pick<Launch, 'source' | 'settingScope' | 'command'>): string {
     switch (launch.source) {
         case 'path-setting':
-            return 'django-migration-lsp.path';
+            return 'executable from django-migration-lsp.path';
         case 'setting':
             return launch.settingScope
-                ? `django-migration-lsp.interpreter in the ${SCOPE_NAMES[launch.settingScope]}`
-                : 'django-migration-lsp.interpreter';
+                ? `interpreter from django-migration-lsp.interpreter in the ${SCOPE_NAMES[launch.settingScope]}`
+                : 'interpreter from django-migration-lsp.interpreter';
         case 'python-extension':
-            return 'the interpreter selected in the Python extension (ms-python.python)';
+            return 'interpreter selected in the Python extension (ms-python.python)';
         case 'python-envs-extension':
-            return 'the environment selected in the Python Environments extension (ms-python.vscode-python-envs)';
+            return 'environment selected in the Python Environments extension (ms-python.vscode-python-envs)';
         case 'PATH':
             return `${launch.command} on PATH`;
     }

@@ -103,18 +103,18 @@ describe('describeSource names what was actually used', () => {
     it('the interpreter setting and the settings file it came from', () => {
         assert.equal(
             describeSource({ source: 'setting', settingScope: 'user', command: '/py' }),
-            'django-migration-lsp.interpreter in the user settings',
+            'interpreter from django-migration-lsp.interpreter in the user settings',
         );
         assert.equal(
             describeSource({ source: 'setting', settingScope: 'workspaceFolder', command: '/py' }),
-            'django-migration-lsp.interpreter in the folder settings (.vscode/settings.json)',
+            'interpreter from django-migration-lsp.interpreter in the folder settings (.vscode/settings.json)',
         );
     });
 
     it('the extension that selected the interpreter, the path setting, the command on PATH', () => {
         assert.match(describeSource({ source: 'python-extension', command: '/py' }), /\(ms-python\.python\)$/);
         assert.match(describeSource({ source: 'python-envs-extension', command: '/py' }), /ms-python\.vscode-python-envs/);
-        assert.equal(describeSource({ source: 'path-setting', command: '/x' }), 'django-migration-lsp.path');
+        assert.equal(describeSource({ source: 'path-setting', command: '/x' }), 'executable from django-migration-lsp.path');
         assert.equal(describeSource({ source: 'PATH', command: 'python' }), 'python on PATH');
     });
 });
