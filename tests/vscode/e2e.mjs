@@ -439,6 +439,22 @@ function oldPython() {
     return candidates.find((p) => fs.existsSync(p));
 }
 
+/** Open the fixture migration and wait for its DJM001 and DJM003 squiggles and Problems: 2. */
+async function openWithTwoFindings(s) {
+    await s.openFile(MIGRATION);
+    await waitFor('two squiggles', async () => (await s.squiggles()) === 2, 30_000);
+    await waitFor('Problems: 2', async () => (await s.problemCount()) === 2, 10_000);
+}
+
+/** Ctrl+. on the RunPython call, apply the noop reverse, and wait for its squiggle to go. */
+async function applyNoopFix(s) {
+    const text = fs.readFileSync(path.join(s.workspace, MIGRATION), 'utf8');
+    const [line, column] = lineAndColumn(text, 'migrations.RunPython(forwards)');
+    await s.applyQuickFix(line, column, NOOP_FIX);
+    await waitFor('the noop reverse in the editor', async () => /RunPython\.noop/.test(await s.editorText()), 5000);
+    await waitFor('one squiggle left', async () => (await s.squiggles()) === 1, 15_000);
+}
+
 const starts = (s) => (s.outputLog().match(/Server started/g) ?? []).length;
 
 async function expectNoErrorNotification(s) {
@@ -487,22 +503,14 @@ const scenarios = [
             [
                 'squiggles appear for DJM001 and DJM003 from the bundled server, with no error notification',
                 async (s) => {
-                    await s.openFile(MIGRATION);
-                    await waitFor('two squiggles', async () => (await s.squiggles()) === 2, 30_000);
-                    await waitFor('Problems: 2', async () => (await s.problemCount()) === 2, 10_000);
+                    await openWithTwoFindings(s);
                     await expectNoErrorNotification(s);
                     await s.screenshot('bundled-squiggles');
                 },
             ],
             [
                 `Ctrl+. applies "${NOOP_FIX}" (LibCST from the bundle)`,
-                async (s) => {
-                    const text = fs.readFileSync(path.join(s.workspace, MIGRATION), 'utf8');
-                    const [line, column] = lineAndColumn(text, 'migrations.RunPython(forwards)');
-                    await s.applyQuickFix(line, column, NOOP_FIX);
-                    await waitFor('the noop reverse in the editor', async () => /RunPython\.noop/.test(await s.editorText()), 5000);
-                    await waitFor('one squiggle left', async () => (await s.squiggles()) === 1, 15_000);
-                },
+                applyNoopFix,
             ],
             [
                 'the interpreter is left as it was: still nothing installed in it',
@@ -581,9 +589,7 @@ const scenarios = [
             [
                 'squiggles appear for DJM001 and DJM003 and the Problems count is 2',
                 async (s) => {
-                    await s.openFile(MIGRATION);
-                    await waitFor('two squiggles', async () => (await s.squiggles()) === 2, 30_000);
-                    await waitFor('Problems: 2', async () => (await s.problemCount()) === 2, 10_000);
+                    await openWithTwoFindings(s);
                     await s.screenshot('squiggles');
                 },
             ],
@@ -642,13 +648,7 @@ const scenarios = [
             ],
             [
                 `Ctrl+. applies "${NOOP_FIX}"`,
-                async (s) => {
-                    const text = fs.readFileSync(path.join(s.workspace, MIGRATION), 'utf8');
-                    const [line, column] = lineAndColumn(text, 'migrations.RunPython(forwards)');
-                    await s.applyQuickFix(line, column, NOOP_FIX);
-                    await waitFor('the noop reverse in the editor', async () => /RunPython\.noop/.test(await s.editorText()), 5000);
-                    await waitFor('one squiggle left', async () => (await s.squiggles()) === 1, 15_000);
-                },
+                applyNoopFix,
             ],
             [
                 'Ctrl+. applies the DJM003 apps.get_model quick fix',
