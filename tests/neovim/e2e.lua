@@ -329,4 +329,6 @@ report.timings_ms.total = ms()
 
 io.stdout:write('DJM_E2E_RESULT ', vim.json.encode(report), '\n')
 io.stdout:flush()
-os.exit(report.ok and 0 or 1)
+-- :cquit, not os.exit(): os.exit() skips Neovim's exit path, which removes its server socket
+-- (v:servername) and its temp dir; os.exit() left one stale socket dir in $TMPDIR per run.
+vim.cmd.cquit({ count = report.ok and 0 or 1, bang = true })

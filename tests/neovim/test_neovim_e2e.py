@@ -137,8 +137,17 @@ def run_neovim(
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"NVIM", "NVIM_LISTEN_ADDRESS", "VIMINIT", "MYVIMRC", "VIM", "VIMRUNTIME"}
-    }
+        if k
+        not in {
+            "NVIM", "NVIM_LISTEN_ADDRESS", "VIMINIT", "MYVIMRC", "VIM", "VIMRUNTIME",
+            "XDG_RUNTIME_DIR",
+        }
+    }  # fmt: skip
+    # Neovim's server socket and temp files go under $TMPDIR (no XDG_RUNTIME_DIR): a folder of
+    # this test's, checked for leftovers once Neovim has exited.
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir(exist_ok=True)
+    env["TMPDIR"] = str(tmpdir)
     # The shipped cmd, `django-migration-lsp`, must find this environment's console script.
     env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", "")])
     for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
@@ -158,6 +167,8 @@ def run_neovim(
         timeout=NVIM_TIMEOUT + 30,
         stdin=subprocess.DEVNULL,
     )
+    left = [p.relative_to(tmpdir).as_posix() for p in tmpdir.rglob("*") if not p.is_dir()]
+    assert not left, f"Neovim left files in $TMPDIR (stale sockets): {left}\n{proc.stderr}"
     lines = [line for line in proc.stdout.splitlines() if line.startswith(MARKER)]
     assert lines, (
         f"no report from Neovim (exit {proc.returncode})\n"

@@ -4,7 +4,9 @@
 //
 //   E2E_HARNESS_DIR   folder with node_modules/{code-server,playwright-core}
 //   E2E_VSIX          the .vsix to install
-//   E2E_PYTHON        interpreter with django_migration_lsp installed
+//   E2E_PYTHON        interpreter with django_migration_lsp installed (the bare-interpreter scenario makes a venv of it
+//                     without anything installed, for the server bundled in the .vsix)
+//   E2E_OLD_PYTHON    optional: a Python older than 3.10 (default: the first of python3.9, 3.8, 2.7 found)
 //   E2E_ARTIFACTS     screenshots and logs go here
 //   E2E_PIDFILE       process-group ids of code-server and chromium, for the caller's cleanup trap
 //   E2E_CHROMIUM      browser executable (default /usr/bin/chromium)
@@ -117,9 +119,10 @@ async function waitFor(what, fn, timeoutMs = 30_000, intervalMs = 250) {
 // One VS Code session: a fresh user-data dir, the .vsix installed into a fresh extensions dir, a copy of the fixture.
 
 class Session {
-    constructor(name, settings) {
+    constructor(name, settings, workspaceSettings) {
         this.name = name;
         this.settings = settings;
+        this.workspaceSettings = workspaceSettings;
         this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `djm-e2e-${name}-`));
         tempDirs.add(this.tmp);
         this.workspace = path.join(this.tmp, 'workspace');
@@ -140,6 +143,9 @@ class Session {
 
     async start() {
         fs.cpSync(FIXTURE, this.workspace, { recursive: true });
+        if (this.workspaceSettings) {
+            this.updateWorkspaceSettings(this.workspaceSettings);
+        }
         fs.mkdirSync(path.join(this.userData, 'User'), { recursive: true });
         fs.writeFileSync(
             path.join(this.userData, 'User', 'settings.json'),
@@ -408,40 +414,154 @@ function lineAndColumn(text, needle, offsetInNeedle = 0) {
     return [line, column];
 }
 
+/** A venv of E2E_PYTHON with nothing installed in it, not even pip: what a user's fresh interpreter looks like. */
+async function bareVenv(scenario) {
+    const venv = path.join(os.tmpdir(), `djm-e2e-bare-venv-${process.pid}`);
+    tempDirs.add(venv);
+    await run(PYTHON, ['-m', 'venv', '--without-pip', venv], { timeout: 60_000 });
+    scenario.cleanup = () => fs.rmSync(venv, { recursive: true, force: true });
+    return path.join(venv, 'bin', 'python');
+}
+
+/** A Python older than the server supports, if this machine has one (pyenv's, Debian's). */
+function oldPython() {
+    if (process.env.E2E_OLD_PYTHON) {
+        return process.env.E2E_OLD_PYTHON;
+    }
+    const pyenv = path.join(os.homedir(), '.pyenv', 'versions');
+    const candidates = [];
+    for (const prefix of ['3.9', '3.8', '2.7']) {
+        for (const dir of fs.existsSync(pyenv) ? fs.readdirSync(pyenv).filter((d) => d.startsWith(`${prefix}.`)) : []) {
+            candidates.push(path.join(pyenv, dir, 'bin', 'python'));
+        }
+        candidates.push(`/usr/bin/python${prefix}`);
+    }
+    return candidates.find((p) => fs.existsSync(p));
+}
+
+/** Open the fixture migration and wait for its DJM001 and DJM003 squiggles and Problems: 2. */
+async function openWithTwoFindings(s) {
+    await s.openFile(MIGRATION);
+    await waitFor('two squiggles', async () => (await s.squiggles()) === 2, 30_000);
+    await waitFor('Problems: 2', async () => (await s.problemCount()) === 2, 10_000);
+}
+
+/** Ctrl+. on the RunPython call, apply the noop reverse, and wait for its squiggle to go. */
+async function applyNoopFix(s) {
+    const text = fs.readFileSync(path.join(s.workspace, MIGRATION), 'utf8');
+    const [line, column] = lineAndColumn(text, 'migrations.RunPython(forwards)');
+    await s.applyQuickFix(line, column, NOOP_FIX);
+    await waitFor('the noop reverse in the editor', async () => /RunPython\.noop/.test(await s.editorText()), 5000);
+    await waitFor('one squiggle left', async () => (await s.squiggles()) === 1, 15_000);
+}
+
+const starts = (s) => (s.outputLog().match(/Server started/g) ?? []).length;
+
+async function expectNoErrorNotification(s) {
+    const errors = await s.page.locator('.notification-toast .codicon-error').count();
+    if (errors) {
+        const text = await s.page.locator('.notification-toast').allTextContents();
+        throw new Error(`error notification(s) shown: ${JSON.stringify(text)}`);
+    }
+}
+
 const scenarios = [
     {
-        name: 'missing-server',
-        // An interpreter without django_migration_lsp: the user must get a notification, not silence.
+        name: 'bundled-server',
+        // A bare interpreter (nothing installed): the server bundled in the .vsix runs, diagnostics and quick fixes
+        // work, and nothing is installed into the user's interpreter. The setting is in the workspace's settings.
         async setup() {
-            const venv = path.join(os.tmpdir(), `djm-e2e-bare-venv-${process.pid}`);
-            tempDirs.add(venv);
-            await run(PYTHON, ['-m', 'venv', '--without-pip', venv], { timeout: 60_000 });
-            this.cleanup = () => fs.rmSync(venv, { recursive: true, force: true });
-            return { 'django-migration-lsp.interpreter': [path.join(venv, 'bin', 'python')] };
+            this.python = await bareVenv(this);
+            this.workspaceSettings = { 'django-migration-lsp.interpreter': [this.python] };
+            return {};
         },
         steps: [
             [
-                'the extension activates in a workspace with migrations and tries to start the server',
+                'the log names the interpreter setting actually used and the bundled server',
                 async (s) => {
-                    await waitFor('the start attempt in the output channel', () => /Starting the server: /.test(s.outputLog()), 60_000);
+                    await waitFor('"Server started" in the output channel', () => starts(s) > 0, 60_000);
+                    const log = s.outputLog();
+                    const python = s.scenario.python;
+                    const starting = log.match(/Starting the server: (.*)/)?.[1] ?? '';
+                    const expected = `${python} ${path.join(s.extensions)}`;
+                    if (!starting.startsWith(expected) || !/bundled\/tool\/lsp_server\.py /.test(starting)) {
+                        throw new Error(`unexpected start line: ${starting}`);
+                    }
+                    if (!starting.includes('(interpreter from django-migration-lsp.interpreter in the folder settings (.vscode/settings.json))')) {
+                        throw new Error(`the start line does not name the folder's setting: ${starting}`);
+                    }
+                    const using = log.match(/Using django-migration-lsp .*/)?.[0] ?? '';
+                    const bundled = /from the bundle in the extension \(.*\/bundled\/libs\/django_migration_lsp\) with Python 3\.\d+\.\d+ /;
+                    if (!bundled.test(using) || !using.includes('the interpreter has no django_migration_lsp installed')) {
+                        throw new Error(`the log does not say the bundled server runs, and why: ${using}`);
+                    }
+                    if (/LibCST cannot load/.test(log)) {
+                        throw new Error('the bundle has no LibCST for this Python');
+                    }
                 },
             ],
             [
-                'a notification says the server is not installed, with the pip install command',
+                'squiggles appear for DJM001 and DJM003 from the bundled server, with no error notification',
                 async (s) => {
-                    const toast = s.page.locator('.notification-toast', { hasText: 'is not installed' });
-                    await toast.first().waitFor({ timeout: 30_000 });
+                    await openWithTwoFindings(s);
+                    await expectNoErrorNotification(s);
+                    await s.screenshot('bundled-squiggles');
+                },
+            ],
+            [
+                `Ctrl+. applies "${NOOP_FIX}" (LibCST from the bundle)`,
+                applyNoopFix,
+            ],
+            [
+                'the interpreter is left as it was: still nothing installed in it',
+                async (s) => {
+                    const python = s.scenario.python;
+                    for (const module of ['django_migration_lsp', 'pip', 'django', 'libcst']) {
+                        const imported = await run(python, ['-c', `import ${module}`]).then(
+                            () => true,
+                            () => false,
+                        );
+                        if (imported) {
+                            throw new Error(`${module} is importable in the bare interpreter`);
+                        }
+                    }
+                    await expectNoErrorNotification(s);
+                },
+            ],
+        ],
+    },
+    {
+        name: 'python-too-old',
+        // Even the bundle cannot run on Python < 3.10: the user gets a notification that says so, not silence.
+        async setup() {
+            this.python = oldPython();
+            if (!this.python) {
+                this.skip = 'no Python older than 3.10 on this machine (set E2E_OLD_PYTHON)';
+                return {};
+            }
+            return { 'django-migration-lsp.interpreter': [this.python] };
+        },
+        steps: [
+            [
+                'a notification names the interpreter, its version and the minimum, with an Open settings button',
+                async (s) => {
+                    const toast = s.page.locator('.notification-toast', { hasText: 'the server needs Python 3.10 or newer' });
+                    await toast.first().waitFor({ timeout: 60_000 });
                     const text = await toast.first().textContent();
-                    if (!text.includes('pip install django-migration-lsp')) {
-                        throw new Error(`notification lacks the pip command: ${text}`);
+                    const python = s.scenario.python;
+                    if (!text.includes(python) || !/is Python [23]\.\d+/.test(text)) {
+                        throw new Error(`the notification does not name ${python} and its version: ${text}`);
                     }
-                    for (const button of ['Install in terminal', 'Show Logs']) {
-                        await toast.first().locator('.monaco-button', { hasText: button }).first().waitFor();
+                    if (!text.includes('interpreter from django-migration-lsp.interpreter in the user settings')) {
+                        throw new Error(`the notification does not name the setting: ${text}`);
                     }
-                    await s.screenshot('not-installed-notification');
-                    const logText = s.outputLog();
-                    if (!/Install it with: .* -m pip install django-migration-lsp/.test(logText)) {
-                        throw new Error('the output channel lacks the install command');
+                    await toast.first().locator('.monaco-button', { hasText: 'Open settings' }).first().waitFor();
+                    await s.screenshot('python-too-old');
+                    if (!/Cannot start the server with .*: python-too-old/.test(s.outputLog())) {
+                        throw new Error('the output channel lacks the reason');
+                    }
+                    if (starts(s) !== 0) {
+                        throw new Error('a server was started anyway');
                     }
                 },
             ],
@@ -454,17 +574,22 @@ const scenarios = [
         },
         steps: [
             [
-                'the server starts from the configured interpreter',
+                "the server starts from the configured interpreter, using the server installed in that environment",
                 async (s) => {
                     await waitFor('"Server started" in the output channel', () => /Server started/.test(s.outputLog()), 60_000);
+                    const log = s.outputLog();
+                    if (!/Starting the server: .*\(interpreter from django-migration-lsp\.interpreter in the user settings\)/.test(log)) {
+                        throw new Error('the start line does not name the user setting');
+                    }
+                    if (!/Using django-migration-lsp \S+ from the interpreter's environment \(.*\): the interpreter has django_migration_lsp installed/.test(log)) {
+                        throw new Error(`the log does not say the environment's server runs: ${log.match(/Using .*/)?.[0]}`);
+                    }
                 },
             ],
             [
                 'squiggles appear for DJM001 and DJM003 and the Problems count is 2',
                 async (s) => {
-                    await s.openFile(MIGRATION);
-                    await waitFor('two squiggles', async () => (await s.squiggles()) === 2, 30_000);
-                    await waitFor('Problems: 2', async () => (await s.problemCount()) === 2, 10_000);
+                    await openWithTwoFindings(s);
                     await s.screenshot('squiggles');
                 },
             ],
@@ -497,20 +622,18 @@ const scenarios = [
             [
                 'the Restart Server command restarts the server',
                 async (s) => {
-                    const starts = () => (s.outputLog().match(/Server started/g) ?? []).length;
-                    const before = starts();
+                    const before = starts(s);
                     await s.runCommand('Django Migration LSP: Restart Server');
-                    await waitFor('a second "Server started"', () => starts() > before, 30_000);
+                    await waitFor('a second "Server started"', () => starts(s) > before, 30_000);
                     await waitFor('the squiggles again', async () => (await s.squiggles()) === 2, 30_000);
                 },
             ],
             [
                 'changing django-migration-lsp.severity restarts the server and DJM001 becomes an error',
                 async (s) => {
-                    const starts = () => (s.outputLog().match(/Server started/g) ?? []).length;
-                    const before = starts();
+                    const before = starts(s);
                     s.updateWorkspaceSettings({ 'django-migration-lsp.severity': { DJM001: 'error' } });
-                    await waitFor('the restart after the settings change', () => starts() > before, 30_000);
+                    await waitFor('the restart after the settings change', () => starts(s) > before, 30_000);
                     if (!/"severity":\{"DJM001":"error"\}/.test(s.outputLog())) {
                         throw new Error('the new severity was not sent to the server');
                     }
@@ -525,13 +648,7 @@ const scenarios = [
             ],
             [
                 `Ctrl+. applies "${NOOP_FIX}"`,
-                async (s) => {
-                    const text = fs.readFileSync(path.join(s.workspace, MIGRATION), 'utf8');
-                    const [line, column] = lineAndColumn(text, 'migrations.RunPython(forwards)');
-                    await s.applyQuickFix(line, column, NOOP_FIX);
-                    await waitFor('the noop reverse in the editor', async () => /RunPython\.noop/.test(await s.editorText()), 5000);
-                    await waitFor('one squiggle left', async () => (await s.squiggles()) === 1, 15_000);
-                },
+                applyNoopFix,
             ],
             [
                 'Ctrl+. applies the DJM003 apps.get_model quick fix',
@@ -578,12 +695,29 @@ const scenarios = [
                     await s.screenshot('saved');
                 },
             ],
+            [
+                'importStrategy useBundled restarts the server from the bundle, though the environment has one',
+                async (s) => {
+                    const before = starts(s);
+                    s.updateWorkspaceSettings({
+                        'django-migration-lsp.severity': { DJM001: 'error' },
+                        'django-migration-lsp.importStrategy': 'useBundled',
+                    });
+                    await waitFor('the restart after the settings change', () => starts(s) > before, 30_000);
+                    const using = [...s.outputLog().matchAll(/Using django-migration-lsp .*/g)].pop()?.[0] ?? '';
+                    if (!/from the bundle in the extension .*: django-migration-lsp\.importStrategy is useBundled/.test(using)) {
+                        throw new Error(`the last start did not use the bundle: ${using}`);
+                    }
+                    await expectNoErrorNotification(s);
+                },
+            ],
         ],
     },
 ];
 
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 const started = Date.now();
 for (const scenario of scenarios) {
     if (ONLY.length && !ONLY.includes(scenario.name)) {
@@ -593,7 +727,14 @@ for (const scenario of scenarios) {
     let session;
     let broken;
     try {
-        session = new Session(scenario.name, await scenario.setup.call(scenario));
+        const settings = await scenario.setup.call(scenario);
+        if (scenario.skip) {
+            skipped += scenario.steps.length;
+            console.log(`SKIP  ${scenario.name}: ${scenario.skip}`);
+            continue;
+        }
+        session = new Session(scenario.name, settings, scenario.workspaceSettings);
+        session.scenario = scenario;
         await session.start();
     } catch (error) {
         broken = `setup failed: ${error.stack ?? error}`;
@@ -626,5 +767,5 @@ for (const scenario of scenarios) {
 }
 log(`artifacts in ${ARTIFACTS}; took ${((Date.now() - started) / 1000).toFixed(1)} s`);
 killAll();
-console.log(`${passed} passed, ${failed} failed`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

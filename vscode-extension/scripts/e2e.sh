@@ -4,6 +4,7 @@
 # "N passed, N failed". Exit status is non-zero on any failure.
 #
 #   PYTHON=/path/to/python vscode-extension/scripts/e2e.sh     # interpreter with django_migration_lsp installed
+#                                                              # (a bare venv of it also runs the bundled server)
 #   E2E_ONLY=quick-fixes vscode-extension/scripts/e2e.sh       # one scenario
 #
 # Caches (git-ignored): .cache/vscode-e2e/{node24,harness} keyed by their lockfiles' hashes, and
@@ -94,7 +95,10 @@ PATH="$NODE24/bin:$PATH" npm_config_nodedir="$NODE24" \
 [[ -x "$CACHE/harness/node_modules/.bin/code-server" ]] || fail "code-server is not installed in $CACHE/harness"
 
 # --- 3. the .vsix ---------------------------------------------------------------------------------------------------
-step "build the .vsix (npm run package)"
+# npm run package = package:linux-x64: typecheck, lint, unit tests, the server bundle (scripts/bundle.py: the server,
+# its pure-Python dependencies, LibCST per CPython), then a linux-x64 .vsix. Built with the machine's Node (20);
+# the checks also run on Node 24, where `node --test <directory>` used to fail.
+step "build the .vsix (npm run package, Node $(node --version))"
 (
     cd "$EXT"
     want="$(key package.json package-lock.json)"
@@ -104,7 +108,9 @@ step "build the .vsix (npm run package)"
     fi
     npm run --silent package
 )
-VSIX="$EXT/django-migration-lsp.vsix"
+step "typecheck, lint and unit tests on Node $("$NODE24/bin/node" --version) (npm run check)"
+(cd "$EXT" && PATH="$NODE24/bin:$PATH" npm run --silent check >/dev/null) || fail "npm run check fails on Node 24"
+VSIX="$EXT/django-migration-lsp-linux-x64.vsix"
 [[ -f "$VSIX" ]] || fail "no .vsix at $VSIX"
 
 # --- 4. the test ----------------------------------------------------------------------------------------------------
@@ -126,10 +132,11 @@ sleep 0.2  # let tee flush
 # The closing line counts the PASS/FAIL lines; a crash or timeout with no FAIL line still counts as a failure.
 passed=$(grep -c '^PASS ' "$ARTIFACTS/e2e.log" || true)
 failed=$(grep -c '^FAIL ' "$ARTIFACTS/e2e.log" || true)
+skipped=$(grep -o '^[0-9]* passed, [0-9]* failed, [0-9]* skipped' "$ARTIFACTS/e2e.log" | grep -o '[0-9]* skipped' || true)
 if (( status != 0 && failed == 0 )); then
     echo "e2e: the test process exited with status $status$( ((status == 124)) && echo " (timed out after ${E2E_TIMEOUT}s)")"
     failed=1
 fi
 step "done (exit $status); artifacts in $ARTIFACTS"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed${skipped:+, $skipped}"
 (( failed == 0 && passed > 0 ))

@@ -1,13 +1,19 @@
 import * as fs from 'fs';
 import * as vscode from 'vscode';
 import { LanguageClient, State } from 'vscode-languageclient/node';
-import { BUNDLED_LIBS_DIR, MIGRATIONS_GLOB, SERVER_ID, SERVER_MODULE, SERVER_NAME, SERVER_PACKAGE } from './common/constants';
-import { Launch, resolveLaunch } from './common/launch';
+import { LAUNCHER_SCRIPT, MIGRATIONS_GLOB, SERVER_ID, SERVER_MODULE, SERVER_NAME, SERVER_PACKAGE } from './common/constants';
+import { describeSource, Launch, resolveLaunch } from './common/launch';
 import { registerLogger, traceError, traceInfo, traceWarn } from './common/log/logging';
 import { getSelectedInterpreter, hasPythonExtension, initializePython, onDidChangePythonInterpreter } from './common/python';
-import { createServer, Probe, probeServer, workspaceCwd } from './common/server';
+import { describeProbe, Probe } from './common/probe';
+import { createServer, probeServer, workspaceCwd } from './common/server';
 import { toServerSettings } from './common/serverSettings';
-import { checkIfConfigurationChanged, getExtensionSettings, primaryWorkspaceFolder } from './common/settings';
+import {
+    checkIfConfigurationChanged,
+    getExtensionSettings,
+    getInterpreterScope,
+    primaryWorkspaceFolder,
+} from './common/settings';
 import { debounce, isMigrationPath, quoteCommand, SerialQueue } from './common/utilities';
 
 let controller: ServerController | undefined;
@@ -140,13 +146,14 @@ class ServerController implements vscode.Disposable {
             return;
         }
 
-        const needsPythonExtension = settings.path.length === 0 && settings.interpreter.length === 0;
+        const needsPythonExtension = settings.interpreter.every((p) => p.trim() === '');
         const launch = resolveLaunch({
             settings,
-            pythonExtensionInterpreter: needsPythonExtension ? await getSelectedInterpreter(folder?.uri) : undefined,
+            selectedInterpreter: needsPythonExtension ? await getSelectedInterpreter(folder?.uri) : undefined,
+            interpreterScope: getInterpreterScope(folder),
             workspaceFolder: folder?.uri.fsPath,
             module: SERVER_MODULE,
-            bundledLibsDir: BUNDLED_LIBS_DIR,
+            launcherScript: LAUNCHER_SCRIPT,
             exists: (p) => fs.existsSync(p),
         });
         for (const warning of launch.warnings) {
@@ -156,22 +163,31 @@ class ServerController implements vscode.Disposable {
 
         const cwd = workspaceCwd();
         const commandLine = quoteCommand([launch.command, ...launch.args]);
-        traceInfo(`Starting the server: ${commandLine} (from ${describeSource(launch)}), cwd ${cwd ?? '(none)'}`);
+        traceInfo(`Starting the server: ${commandLine} (${describeSource(launch)}), cwd ${cwd ?? '(none)'}`);
         const probe = await probeServer(launch, cwd);
         if (!probe.ok) {
             this.reportProbeFailure(launch, probe);
             return;
         }
-        traceInfo(`Found django-migration-lsp ${probe.version}.`);
+        traceInfo(describeProbe(probe));
+        if (!probe.fixes) {
+            const bundled = probe.bundlePythons?.length ? ` (the bundle has it for ${probe.bundlePythons.join(', ')})` : '';
+            const warning =
+                `LibCST cannot load for Python ${probe.python ?? '?'} (${probe.tag ?? '?'})${bundled}: problems are ` +
+                `reported, but quick fixes are not available. Select another interpreter, or install ${SERVER_PACKAGE} in this one.`;
+            traceWarn(warning);
+            void vscode.window.showWarningMessage(`${SERVER_NAME}: ${warning}`);
+        }
 
         const client = createServer(launch, cwd, toServerSettings(settings), this.output);
         this.client = client;
         try {
             await client.start();
             traceInfo(`Server started (django-migration-lsp ${probe.version}).`);
+            const origin = probe.origin === 'bundle' ? 'bundled' : probe.origin === 'environment' ? 'environment' : '';
             this.setStatus(
                 'Django migrations',
-                `django-migration-lsp ${probe.version} · ${launch.command}`,
+                [`django-migration-lsp ${probe.version}`, origin, probe.executable ?? launch.command].filter(Boolean).join(' · '),
                 vscode.LanguageStatusSeverity.Information,
             );
         } catch (error) {
@@ -194,10 +210,14 @@ class ServerController implements vscode.Disposable {
                     `Run "pip install ${SERVER_PACKAGE}" in that environment, or select another interpreter.`,
                 { title: 'Install in terminal', run: () => this.installInTerminal(install) },
             );
-        } else if (probe.reason === 'not-found') {
+        } else if (probe.reason === 'not-found' || probe.reason === 'python-too-old') {
+            const problem =
+                probe.reason === 'not-found'
+                    ? `cannot run ${python}`
+                    : `${python} is Python ${probe.python}; the server needs Python ${probe.minimum} or newer`;
             void this.notifyError(
-                `${SERVER_NAME}: cannot run ${python} (${describeSource(launch)}). ` +
-                    `Set "django-migration-lsp.interpreter" or select a Python interpreter.`,
+                `${SERVER_NAME}: ${problem} (${describeSource(launch)}). ` +
+                    `Set "django-migration-lsp.interpreter" or select another Python interpreter.`,
                 {
                     title: 'Open settings',
                     run: () => vscode.commands.executeCommand('workbench.action.openSettings', `${SERVER_ID}.interpreter`),
@@ -238,18 +258,5 @@ class ServerController implements vscode.Disposable {
         } else {
             this.output.show();
         }
-    }
-}
-
-function describeSource(launch: Launch): string {
-    switch (launch.source) {
-        case 'path-setting':
-            return 'django-migration-lsp.path';
-        case 'setting':
-            return 'django-migration-lsp.interpreter';
-        case 'python-extension':
-            return 'the interpreter selected in the Python extension';
-        case 'PATH':
-            return 'python3 on PATH';
     }
 }

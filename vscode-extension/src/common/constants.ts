@@ -2,8 +2,11 @@ import * as path from 'path';
 
 /** The extension's install folder (dist/extension.js lives one level below it). */
 export const EXTENSION_ROOT_DIR = path.dirname(__dirname);
-/** Where `importStrategy: useBundled` looks for a vendored server and its dependencies. */
-export const BUNDLED_LIBS_DIR = path.join(EXTENSION_ROOT_DIR, 'bundled', 'libs');
+/**
+ * The launcher the interpreter runs (the template's `bundled/tool/lsp_server.py`): it picks the server installed in
+ * the interpreter's environment or the one bundled in `bundled/libs` + `bundled/native/<python tag>`.
+ */
+export const LAUNCHER_SCRIPT = path.join(EXTENSION_ROOT_DIR, 'bundled', 'tool', 'lsp_server.py');
 
 /** Settings prefix, command prefix, LanguageClient id, and the server's `workspace/configuration` section. */
 export const SERVER_ID = 'django-migration-lsp';

@@ -1,6 +1,7 @@
 // The interpreter the user selected in VS Code. Both Python extensions are optional: the narrow types below
 // describe only what we call, so neither extension is a dependency of this one.
 import { Disposable, Event, EventEmitter, extensions, Uri } from 'vscode';
+import { SelectedInterpreter } from './launch';
 import { traceError, traceInfo, traceVerbose } from './log/logging';
 
 /** ms-python.vscode-python-envs (the "Python Environments API" the template prefers). */
@@ -58,14 +59,14 @@ export async function initializePython(disposables: Disposable[]): Promise<void>
     }
 }
 
-/** `[executable, ...args]` of the selected interpreter, or `undefined` when no Python extension can tell. */
-export async function getSelectedInterpreter(resource: Uri | undefined): Promise<string[] | undefined> {
+/** `[executable, ...args]` of the selected interpreter and which extension told, or `undefined` when none can. */
+export async function getSelectedInterpreter(resource: Uri | undefined): Promise<SelectedInterpreter | undefined> {
     const envs = await activated<PythonEnvironmentsApi>(ENVS_EXTENSION_ID);
     if (envs) {
         try {
             const run = (await envs.getEnvironment(resource))?.execInfo?.run;
             if (run?.executable) {
-                return [run.executable, ...(run.args ?? [])];
+                return { interpreter: [run.executable, ...(run.args ?? [])], from: 'python-envs-extension' };
             }
         } catch (error) {
             traceError(`${ENVS_EXTENSION_ID} could not tell the environment:`, error);
@@ -78,7 +79,7 @@ export async function getSelectedInterpreter(resource: Uri | undefined): Promise
             const active = python.environments.getActiveEnvironmentPath(resource);
             const resolved = await python.environments.resolveEnvironment(active);
             if (resolved?.executable.uri) {
-                return [resolved.executable.uri.fsPath];
+                return { interpreter: [resolved.executable.uri.fsPath], from: 'python-extension' };
             }
         } catch (error) {
             traceError(`${PYTHON_EXTENSION_ID} could not resolve the active environment:`, error);

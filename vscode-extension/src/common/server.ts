@@ -10,54 +10,33 @@ import {
 } from 'vscode-languageclient/node';
 import { SERVER_ID, SERVER_MODULE, SERVER_NAME } from './constants';
 import { Launch } from './launch';
+import { interpretProbe, Probe, probeCommand } from './probe';
 import { traceInfo } from './log/logging';
 import { ServerSettings, toServerSettings } from './serverSettings';
 import { getExtensionSettings } from './settings';
 
-export type Probe =
-    | { ok: true; version: string }
-    /** The interpreter or executable itself cannot be run. */
-    | { ok: false; reason: 'not-found'; detail: string }
-    /** The interpreter runs, but `import django_migration_lsp` fails. */
-    | { ok: false; reason: 'not-installed'; detail: string }
-    | { ok: false; reason: 'failed'; detail: string };
-
 const PROBE_TIMEOUT_MS = 30_000;
 
 /**
- * Ask the chosen interpreter (or executable) for the server's version before starting it, so a missing
- * installation becomes a clear notification instead of a language client that dies five times in a row.
+ * Ask the chosen interpreter (or executable) what it would run before starting it, so a missing or unusable
+ * interpreter becomes a clear notification instead of a language client that dies five times in a row.
  */
 export function probeServer(launch: Launch, cwd: string | undefined): Promise<Probe> {
-    const [file, args] =
-        launch.kind === 'module'
-            ? [
-                  launch.command,
-                  [
-                      ...launch.interpreter.slice(1),
-                      '-c',
-                      `import ${SERVER_MODULE} as m, sys; sys.stdout.write(m.__version__)`,
-                  ],
-              ]
-            : [launch.command, ['--version']];
+    const { file, args } = probeCommand(launch, SERVER_MODULE);
     return new Promise((resolve) => {
         execFile(
             file,
             args,
             { cwd, env: { ...process.env, ...launch.env }, timeout: PROBE_TIMEOUT_MS, windowsHide: true },
             (error, stdout, stderr) => {
-                if (!error) {
-                    resolve({ ok: true, version: stdout.trim().replace(/^django-migration-lsp\s+/, '') });
-                    return;
-                }
-                const code = (error as NodeJS.ErrnoException).code;
-                if (code === 'ENOENT' || code === 'EACCES') {
-                    resolve({ ok: false, reason: 'not-found', detail: error.message });
-                } else if (launch.kind === 'module' && /No module named '?django_migration_lsp/.test(stderr)) {
-                    resolve({ ok: false, reason: 'not-installed', detail: stderr.trim() });
-                } else {
-                    resolve({ ok: false, reason: 'failed', detail: (stderr || error.message).trim() });
-                }
+                resolve(
+                    interpretProbe(launch, SERVER_MODULE, {
+                        errorCode: error ? ((error as NodeJS.ErrnoException).code ?? 'failed') : undefined,
+                        errorMessage: error?.message,
+                        stdout,
+                        stderr,
+                    }),
+                );
             },
         );
     });

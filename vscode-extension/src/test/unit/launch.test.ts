@@ -1,51 +1,68 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { LaunchInputs, resolveLaunch, resolveVariables } from '../../common/launch';
+import { describeSource, LaunchInputs, resolveLaunch, resolveVariables, settingScope } from '../../common/launch';
 import { DEFAULT_SETTINGS, ExtensionSettings } from '../../common/serverSettings';
 import { isMigrationPath, quoteCommand } from '../../common/utilities';
 
-const BUNDLED = '/ext/bundled/libs';
+const LAUNCHER = '/ext/bundled/tool/lsp_server.py';
 
 function inputs(settings: Partial<ExtensionSettings>, extra: Partial<LaunchInputs> = {}): LaunchInputs {
     return {
         settings: { ...DEFAULT_SETTINGS, ...settings },
-        pythonExtensionInterpreter: undefined,
+        selectedInterpreter: undefined,
         workspaceFolder: '/proj',
         module: 'django_migration_lsp',
-        bundledLibsDir: BUNDLED,
-        exists: () => false,
+        launcherScript: LAUNCHER,
+        exists: (p) => p === LAUNCHER,
         env: {},
         home: '/home/me',
+        platform: 'linux',
         ...extra,
     };
 }
 
 describe('resolveLaunch', () => {
-    it('falls back to python3 on PATH', () => {
+    it('falls back to python3 on PATH and runs the bundled launcher with it', () => {
         const launch = resolveLaunch(inputs({}));
         assert.equal(launch.source, 'PATH');
-        assert.equal(launch.command, process.platform === 'win32' ? 'python' : 'python3');
-        assert.deepEqual(launch.args, ['-m', 'django_migration_lsp']);
+        assert.equal(launch.kind, 'launcher');
+        assert.equal(launch.command, 'python3');
+        assert.deepEqual(launch.args, [LAUNCHER]);
+        assert.deepEqual(launch.env, { LS_IMPORT_STRATEGY: 'fromEnvironment' });
+        assert.equal(resolveLaunch(inputs({}, { platform: 'win32' })).command, 'python');
     });
 
-    it('uses the Python extension interpreter when the setting is empty', () => {
-        const launch = resolveLaunch(inputs({}, { pythonExtensionInterpreter: ['/venv/bin/python'] }));
-        assert.equal(launch.source, 'python-extension');
-        assert.equal(launch.command, '/venv/bin/python');
+    it('uses the interpreter a Python extension selected when the setting is empty, and says which extension', () => {
+        for (const from of ['python-extension', 'python-envs-extension'] as const) {
+            const launch = resolveLaunch(inputs({}, { selectedInterpreter: { interpreter: ['/venv/bin/python'], from } }));
+            assert.equal(launch.source, from);
+            assert.equal(launch.command, '/venv/bin/python');
+        }
     });
 
     it('prefers the interpreter setting, with variables and interpreter arguments', () => {
         const launch = resolveLaunch(
             inputs(
                 { interpreter: ['${workspaceFolder}/.venv/bin/python', '-X', 'utf8'] },
-                { pythonExtensionInterpreter: ['/other/python'] },
+                {
+                    selectedInterpreter: { interpreter: ['/other/python'], from: 'python-extension' },
+                    interpreterScope: 'workspace',
+                },
             ),
         );
         assert.equal(launch.source, 'setting');
+        assert.equal(launch.settingScope, 'workspace');
         assert.equal(launch.command, '/proj/.venv/bin/python');
-        assert.deepEqual(launch.args, ['-X', 'utf8', '-m', 'django_migration_lsp']);
+        assert.deepEqual(launch.args, ['-X', 'utf8', LAUNCHER]);
         assert.deepEqual(launch.interpreter, ['/proj/.venv/bin/python', '-X', 'utf8']);
+    });
+
+    it('treats an interpreter setting of blank strings as unset', () => {
+        const launch = resolveLaunch(
+            inputs({ interpreter: [' '] }, { selectedInterpreter: { interpreter: ['/venv/python'], from: 'python-extension' } }),
+        );
+        assert.equal(launch.source, 'python-extension');
     });
 
     it('runs the first existing path executable directly', () => {
@@ -60,28 +77,54 @@ describe('resolveLaunch', () => {
         assert.deepEqual(launch.args, []);
     });
 
-    it('warns and falls back when no path exists', () => {
+    it('warns and falls back to the interpreter when no path exists', () => {
         const launch = resolveLaunch(inputs({ path: ['/missing/django-migration-lsp'], interpreter: ['/py'] }));
-        assert.equal(launch.kind, 'module');
+        assert.equal(launch.kind, 'launcher');
         assert.equal(launch.command, '/py');
         assert.match(launch.warnings[0], /None of django-migration-lsp.path exists/);
     });
 
-    it('useBundled without a bundled server warns and uses the environment', () => {
+    it('passes importStrategy to the launcher', () => {
         const launch = resolveLaunch(inputs({ importStrategy: 'useBundled' }));
-        assert.deepEqual(launch.env, {});
-        assert.match(launch.warnings[0], /bundles no server/);
+        assert.deepEqual(launch.env, { LS_IMPORT_STRATEGY: 'useBundled' });
+        assert.deepEqual(launch.warnings, []);
     });
 
-    it('useBundled with a bundled server puts it first on PYTHONPATH', () => {
-        const launch = resolveLaunch(
-            inputs(
-                { importStrategy: 'useBundled' },
-                { exists: (p) => p === path.join(BUNDLED, 'django_migration_lsp'), env: { PYTHONPATH: '/a' } },
-            ),
+    it('without the bundle (a development build) runs python -m, and useBundled warns', () => {
+        const launch = resolveLaunch(inputs({ importStrategy: 'useBundled' }, { exists: () => false }));
+        assert.equal(launch.kind, 'module');
+        assert.deepEqual(launch.args, ['-m', 'django_migration_lsp']);
+        assert.deepEqual(launch.env, {});
+        assert.match(launch.warnings[0], /has no bundled server/);
+    });
+});
+
+describe('describeSource names what was actually used', () => {
+    it('the interpreter setting and the settings file it came from', () => {
+        assert.equal(
+            describeSource({ source: 'setting', settingScope: 'user', command: '/py' }),
+            'interpreter from django-migration-lsp.interpreter in the user settings',
         );
-        assert.equal(launch.env.PYTHONPATH, `${BUNDLED}${path.delimiter}/a`);
-        assert.deepEqual(launch.warnings, []);
+        assert.equal(
+            describeSource({ source: 'setting', settingScope: 'workspaceFolder', command: '/py' }),
+            'interpreter from django-migration-lsp.interpreter in the folder settings (.vscode/settings.json)',
+        );
+    });
+
+    it('the extension that selected the interpreter, the path setting, the command on PATH', () => {
+        assert.match(describeSource({ source: 'python-extension', command: '/py' }), /\(ms-python\.python\)$/);
+        assert.match(describeSource({ source: 'python-envs-extension', command: '/py' }), /ms-python\.vscode-python-envs/);
+        assert.equal(describeSource({ source: 'path-setting', command: '/x' }), 'executable from django-migration-lsp.path');
+        assert.equal(describeSource({ source: 'PATH', command: 'python' }), 'python on PATH');
+    });
+});
+
+describe('settingScope', () => {
+    it('is the most specific settings file that defines the key, even as []', () => {
+        assert.equal(settingScope({ globalValue: ['/a'] }), 'user');
+        assert.equal(settingScope({ globalValue: ['/a'], workspaceValue: ['/b'] }), 'workspace');
+        assert.equal(settingScope({ globalValue: ['/a'], workspaceValue: ['/b'], workspaceFolderValue: [] }), 'workspaceFolder');
+        assert.equal(settingScope({}), undefined);
     });
 });
 
