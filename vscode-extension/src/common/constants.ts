@@ -17,4 +17,4 @@ export const SERVER_MODULE = 'django_migration_lsp';
 export const SERVER_PACKAGE = 'django-migration-lsp';
 
 /** Files whose presence in the workspace means there is something to check. */
-export const MIGRATIONS_GLOB = '**/migrations/*.py';
+export const MIGRATIONS_GLOB = '{**/migrations/*.py,**/[0-9][0-9][0-9][0-9]_*.py}';

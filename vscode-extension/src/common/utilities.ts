@@ -2,9 +2,14 @@
 
 /** A file inside a `migrations` package, with either path separator (as django-upgrade's `migrations_re`). */
 const MIGRATION_RE = /(^|[\\/])migrations[\\/][^\\/]+\.py$/;
+/**
+ * A file named like a migration (`0001_initial.py`) in any folder: packages relocated with `MIGRATION_MODULES`
+ * (`dojo/db_migrations/`) are not called `migrations`. The server decides what it really checks.
+ */
+const NUMBERED_RE = /(^|[\\/])\d{4}_\w+\.py$/;
 
 export function isMigrationPath(fsPath: string): boolean {
-    return MIGRATION_RE.test(fsPath);
+    return MIGRATION_RE.test(fsPath) || NUMBERED_RE.test(fsPath);
 }
 
 /** Run `fn` once, `ms` after the last call. */

@@ -142,10 +142,21 @@ describe('resolveVariables', () => {
 });
 
 describe('isMigrationPath', () => {
-    for (const p of ['/p/shop/migrations/0002_x.py', 'C:\\p\\shop\\migrations\\0001_initial.py', 'migrations/0001.py']) {
+    for (const p of [
+        '/p/shop/migrations/0002_x.py',
+        'C:\\p\\shop\\migrations\\0001_initial.py',
+        'migrations/0001.py',
+        '/p/dojo/db_migrations/0113_x.py',
+        'C:\\p\\reports\\schema\\0001_initial.py',
+    ]) {
         it(`accepts ${p}`, () => assert.equal(isMigrationPath(p), true));
     }
-    for (const p of ['/p/shop/models.py', '/p/migrations_old/0001.py', '/p/shop/migrations/data/seed.json']) {
+    for (const p of [
+        '/p/shop/models.py',
+        '/p/migrations_old/0001.py',
+        '/p/shop/migrations/data/seed.json',
+        '/p/scripts/01_setup.py',
+    ]) {
         it(`rejects ${p}`, () => assert.equal(isMigrationPath(p), false));
     }
 });
