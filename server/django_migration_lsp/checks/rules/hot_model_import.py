@@ -580,8 +580,10 @@ def _fix_data(
     """Everything the fix needs, or the reason there is none."""
     src = ctx.source
     owners: dict[int, Entry] = {}
+    uses_of: dict[int, list[Use]] = {}  # by owner: one pass, however many functions
     for use in hot.uses:
         owners.setdefault(id(use.owner.node), use.owner)
+        uses_of.setdefault(id(use.owner.node), []).append(use)
     for owner in owners.values():
         name = function_name(owner.node)
         if isinstance(owner.node, ast.Lambda):
@@ -597,7 +599,7 @@ def _fix_data(
     for owner in owners.values():
         fn = owner.node
         apps = owner.apps_param
-        own_uses = [u for u in hot.uses if u.owner is owner]
+        own_uses = uses_of[id(fn)]
         lines: list[str] = []
         if hot.kind == "user_model" and hot.calls:
             # ``get_user_model()`` called in the function: rewrite each call in place.
@@ -611,12 +613,12 @@ def _fix_data(
             lines.append(f"{local} = {apps}.get_model(settings.AUTH_USER_MODEL)")
             settings_needed = True
         else:
-            taken = local_names(fn) | ctx.bindings.module_names
+            own_locals = local_names(fn)
             for model in sorted({u.model for u in own_uses}):
                 local = model
                 if hot.kind == "import" and hot.binding is not None:
                     local = hot.binding.name
-                elif model in taken:
+                elif model in own_locals or model in ctx.bindings.module_names:
                     return None, f"`{model}` is already a name in `{fn.name}()`"  # type: ignore[union-attr]
                 lines.append(f"{local} = {apps}.get_model({q}{label}{q}, {q}{model}{q})")
             for use in own_uses:
@@ -681,25 +683,29 @@ def _unused_elsewhere(
     """
     root: ast.AST = binding.function if binding.function is not None else ctx.tree
     lines = ctx.locate.word_lines(binding.name)
+    inside_fixed: set[int] | None = None  # ids of the nodes the fix rewrites, and below
     for node, _ in ctx.locate.nodes_on_lines(root, lines):
         if (
             isinstance(node, ast.Name)
             and node.id == binding.name
             and not isinstance(node.ctx, ast.Store)
             and id(node) not in fixed
-            and not _inside_fixed(node, fixed, hot)
         ):
-            return False
+            if inside_fixed is None:
+                inside_fixed = _inside_fixed(fixed, hot)
+            if id(node) not in inside_fixed:
+                return False
     return True
 
 
-def _inside_fixed(name: ast.Name, fixed: set[int], hot: Hot) -> bool:
-    for node in [*(u.node for u in hot.uses), *hot.calls]:
-        if id(node) in fixed:
-            for sub in ast.walk(node):
-                if sub is name:
-                    return True
-    return False
+def _inside_fixed(fixed: set[int], hot: Hot) -> set[int]:
+    """The ids of every node within a node that the fix rewrites (computed once)."""
+    return {
+        id(sub)
+        for node in [*(u.node for u in hot.uses), *hot.calls]
+        if id(node) in fixed
+        for sub in ast.walk(node)
+    }
 
 
 def _has_settings(ctx: MigrationContext) -> bool:
