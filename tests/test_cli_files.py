@@ -141,18 +141,22 @@ def test_a_temporary_file_of_a_live_process_is_left_alone(tmp_path: Path):
 # -- as an unprivileged user -------------------------------------------------------------
 
 
-def _nobody() -> tuple[list[str], dict[str, str]]:
-    """The command prefix that runs as ``nobody``, and an environment that finds us."""
-    if os.geteuid() != 0:
-        return [], dict(os.environ)  # already unprivileged: permission bits hold
-    setpriv = shutil.which("setpriv")
+def _nobody_uid() -> tuple[int, int]:
     try:
-        pwd.getpwnam("nobody")
+        user = pwd.getpwnam("nobody")
     except KeyError:
         pytest.skip("no user `nobody` to run the CLI unprivileged")
+    return user.pw_uid, user.pw_gid
+
+
+def _setpriv() -> tuple[list[str], dict[str, str]] | None:
+    """The command prefix that runs this interpreter as ``nobody``, if it can be run so
+    (its files may sit in a folder ``nobody`` cannot enter), and its environment."""
+    setpriv = shutil.which("setpriv")
     if setpriv is None:
-        pytest.skip("no setpriv to run the CLI as `nobody`")
-    prefix = [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"]
+        return None
+    uid, gid = _nobody_uid()
+    prefix = [setpriv, f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--"]
     site = next(p for p in sys.path if p.endswith("site-packages"))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SERVER), site]), "HOME": "/tmp"}
     probe = subprocess.run(
@@ -167,21 +171,66 @@ def _nobody() -> tuple[list[str], dict[str, str]]:
         env=env,
         timeout=60,
     )
-    if probe.returncode != 0 or probe.stdout.strip() != str(pwd.getpwnam("nobody").pw_uid):
-        pytest.skip(f"cannot run {sys.executable} as `nobody`: {probe.stderr.strip()}")
+    if probe.returncode != 0 or probe.stdout.strip() != str(uid):
+        return None
     return prefix, env
 
 
+def _forked_as_nobody(cwd: Path, args: tuple[str, ...]) -> subprocess.CompletedProcess:
+    """The CLI in a forked child that drops to ``nobody`` (``os.setuid``): for when the
+    interpreter's own files are out of ``nobody``'s reach. Everything the run imports is
+    imported before the drop."""
+    import difflib  # noqa: F401
+    import json  # noqa: F401
+    import traceback  # noqa: F401
+
+    import django_migration_lsp.fixes.calls  # noqa: F401
+    import django_migration_lsp.fixes.imports  # noqa: F401
+    from django_migration_lsp.cli.check import main
+
+    uid, gid = _nobody_uid()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 70
+        try:
+            os.dup2(out_w, 1)
+            os.dup2(err_w, 2)
+            os.chdir(cwd)
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+            sys.stdout = open(1, "w", closefd=False)
+            sys.stderr = open(2, "w", closefd=False)
+            code = main(["check", *args])
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+    os.close(out_w)
+    os.close(err_w)
+    with open(out_r, encoding="utf-8") as out, open(err_r, encoding="utf-8") as err:
+        stdout, stderr = out.read(), err.read()
+    _, status = os.waitpid(pid, 0)
+    return subprocess.CompletedProcess(args, os.waitstatus_to_exitcode(status), stdout, stderr)
+
+
 def run_as_nobody(cwd: Path, *args: str, check_exit: int) -> subprocess.CompletedProcess:
-    prefix, env = _nobody()
-    proc = subprocess.run(
-        [*prefix, sys.executable, "-m", "django_migration_lsp", "check", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    """The CLI as the unprivileged ``nobody`` (root ignores permission bits)."""
+    if os.geteuid() != 0:  # already unprivileged: the permission bits hold
+        proc = subprocess.run(
+            [sys.executable, "-m", "django_migration_lsp", "check", *args],
+            cwd=cwd, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    elif (setpriv := _setpriv()) is not None:
+        prefix, env = setpriv
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-m", "django_migration_lsp", "check", *args],
+            cwd=cwd, capture_output=True, text=True, env=env, timeout=120,
+        )  # fmt: skip
+    else:
+        proc = _forked_as_nobody(cwd, args)
     assert proc.returncode == check_exit, (proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
