@@ -204,9 +204,16 @@ def test_statistics(project: Path):
     assert proc.stdout.split() == ["1", "DJM001", "irreversible-run-python"]
 
 
-def test_explain_prints_the_docs_page(project: Path):
+def test_explain_prints_the_rule_documentation(project: Path):
     proc = run(project, "--explain", "djm003", check_exit=0)
-    assert proc.stdout == render_rule(all_rules()["DJM003"])
+    rule = all_rules()["DJM003"]
+    assert proc.stdout.startswith("# hot-model-import (DJM003)\n\n")
+    assert rule.documentation() in proc.stdout
+    # ``ruff rule``'s shape: no banner of the generated page, each example once.
+    assert "GENERATED" not in proc.stdout and "<!--" not in proc.stdout
+    assert "Examples from the test suite" not in proc.stdout
+    assert proc.stdout.count("from shop.models import Order") == 1
+    assert "GENERATED" in render_rule(rule)  # the docs page keeps its banner
     assert run(project, "--explain", "XYZ999", check_exit=2).stderr.startswith(
         "django-migration-lsp: error: unknown rule code"
     )
@@ -358,3 +365,259 @@ def test_pathological_input_is_a_finding_not_a_crash(tmp_path: Path):
     assert by_file["0002_nested.py"]["code"] is None
     assert by_file["0002_nested.py"]["message"].startswith("SyntaxError: too many nested")
     assert by_file["0003_huge.py"]["code"] == "DJM001"
+
+
+# -- ruff's conventions for a CI user ---------------------------------------------------
+
+
+def test_help_says_no_arguments_start_the_server():
+    proc = subprocess.run(
+        [sys.executable, "-m", "django_migration_lsp", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout
+    assert "With no arguments, django-migration-lsp starts the language server" in text
+    for flag in ("--stdio", "--tcp", "--ws", "--host", "--port", "check", "--version"):
+        assert flag in text
+    check_help = subprocess.run(
+        [sys.executable, "-m", "django_migration_lsp", "check", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    assert "--force-exclude" in check_help and "Exit status" in check_help
+
+
+def test_no_migration_files_is_a_warning(tmp_path: Path):
+    write(tmp_path, "shop/models.py", "x = 1\n")
+    proc = run(tmp_path, check_exit=0)
+    assert proc.stderr == "warning: no migration files found under .\n"
+    assert "All checks passed!" in proc.stdout
+
+
+def test_diff_says_how_many_fixes_need_unsafe_fixes(project: Path):
+    proc = run(project, "--diff", check_exit=0)
+    assert proc.stdout == ""  # stdout is the diff only: here there is none
+    assert proc.stderr == ("No problems would be fixed (1 fix available with `--unsafe-fixes`).\n")
+    proc = run(project, "--diff", "--unsafe-fixes", check_exit=1)
+    assert proc.stdout.startswith("--- shop/migrations/0002_data.py\n")
+    assert proc.stderr == "Would fix 1 problem.\n"
+
+
+def test_diff_counts_the_unsafe_fixes_left_beside_applied_ones(tmp_path: Path):
+    # A noqa'd finding is not counted; the two unsafe fixes are.
+    write(tmp_path, "a/migrations/0002_x.py", MISSING_REVERSE)
+    write(tmp_path, "a/migrations/0003_y.py", MISSING_REVERSE)
+    proc = run(tmp_path, "--diff", check_exit=0)
+    assert "(2 fixes available with `--unsafe-fixes`)" in proc.stderr
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_statistics_in_text_and_json(project: Path, fmt: str):
+    write(project, "shop/migrations/0003_sql.py", MISSING_SQL)
+    proc = run(project, "--statistics", "--format", fmt, check_exit=1)
+    if fmt == "text":
+        assert proc.stdout.splitlines() == [
+            "    1\tDJM001\tirreversible-run-python",
+            "    1\tDJM002\tirreversible-run-sql",
+        ]
+    else:
+        assert json.loads(proc.stdout) == [
+            {"code": "DJM001", "name": "irreversible-run-python", "count": 1, "fixable": False},
+            {"code": "DJM002", "name": "irreversible-run-sql", "count": 1, "fixable": False},
+        ]
+    unsafe = json.loads(
+        run(project, "--statistics", "--format", "json", "--unsafe-fixes", check_exit=1).stdout
+    )
+    assert {row["fixable"] for row in unsafe} == {True}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--statistics", "--format", "github"], "--statistics prints text or json"),
+        (["--statistics", "--format", "sarif"], "--statistics prints text or json"),
+        (["--add-noqa", "--fix"], "--add-noqa and --fix cannot be combined"),
+        (["--statistics", "--diff"], "--statistics and --diff cannot be combined"),
+    ],
+)
+def test_contradicting_flags_are_a_usage_error(project: Path, args: list[str], message: str):
+    before = (project / "shop/migrations/0002_data.py").read_bytes()
+    proc = run(project, *args, check_exit=2)
+    assert message in proc.stderr and proc.stdout == ""
+    assert (project / "shop/migrations/0002_data.py").read_bytes() == before
+
+
+def test_force_exclude_applies_to_named_files(tmp_path: Path):
+    write(tmp_path, "legacy/migrations/0002_x.py", MISSING_REVERSE)
+    write(tmp_path, "shop/migrations/0002_x.py", MISSING_REVERSE)
+    write(tmp_path, "dojo/db_migrations/0002_x.py", MISSING_REVERSE)
+    write(tmp_path, "shop/models.py", MISSING_REVERSE)  # not a migration
+    write(
+        tmp_path,
+        "pyproject.toml",
+        '[tool.django-migration-lsp]\nexclude = ["legacy/**"]\n'
+        'extend-include = ["dojo/db_migrations/*.py"]\n',
+    )
+    named = [
+        "legacy/migrations/0002_x.py",
+        "shop/migrations/0002_x.py",
+        "dojo/db_migrations/0002_x.py",
+        "shop/models.py",
+    ]
+    # Without it a named file is always checked (as ruff does).
+    without = json.loads(run(tmp_path, "--format", "json", *named, check_exit=1).stdout)
+    assert len(without) == 4
+    with_it = json.loads(
+        run(tmp_path, "--format", "json", "--force-exclude", *named, check_exit=1).stdout
+    )
+    assert sorted(Path(i["filename"]).relative_to(tmp_path).as_posix() for i in with_it) == [
+        "dojo/db_migrations/0002_x.py",
+        "shop/migrations/0002_x.py",
+    ]
+    proc = run(tmp_path, "--force-exclude", "shop/models.py", check_exit=0)
+    assert "no migration files found under shop/models.py" in proc.stderr
+
+
+# -- --add-noqa and noqa comments: ruff's rule for multi-line strings --------------------------
+
+MULTILINE_SQL = '''\
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    operations = [
+        migrations.RunSQL("""
+            UPDATE shop_order SET status = 'new'  -- backfill
+            WHERE status IS NULL
+        """),
+        migrations.RunSQL(
+            """UPDATE a SET b = 1""", \\
+        ),
+    ]
+'''
+
+
+def test_add_noqa_goes_after_a_multi_line_string_and_is_idempotent(tmp_path: Path):
+    path = write(tmp_path, "a/migrations/0002_sql.py", MULTILINE_SQL)
+    before = json.loads(run(tmp_path, "--format", "json", check_exit=1).stdout)
+    assert [(i["location"]["row"], i["noqa_row"]) for i in before] == [(6, 9), (10, 10)]
+
+    proc = run(tmp_path, "--add-noqa", "--diff", check_exit=1)
+    assert path.read_text() == MULTILINE_SQL  # --diff writes nothing
+    assert '+        """),  # noqa: DJM002\n' in proc.stdout
+    assert proc.stderr == "Would add 2 noqa directives.\n"
+
+    proc = run(tmp_path, "--add-noqa", check_exit=0)
+    assert "Added 2 noqa directives." in proc.stdout
+    text = path.read_text()
+    # The SQL is unchanged: the comment is after the string, not in it.
+    assert "UPDATE shop_order SET status = 'new'  -- backfill\n" in text
+    assert '        """),  # noqa: DJM002\n' in text
+    assert "        migrations.RunSQL(  # noqa: DJM002\n" in text
+    assert text.count("noqa") == 2
+    compile(text, str(path), "exec")
+    run(tmp_path, check_exit=0)  # silenced
+
+    again = run(tmp_path, "--add-noqa", check_exit=0)
+    assert "Added 0 noqa directives." in again.stdout
+    assert path.read_text() == text  # the second run changes nothing
+    assert run(tmp_path, "--add-noqa", "--diff", check_exit=0).stdout == ""
+
+
+def test_noqa_after_the_string_with_a_comment_already_there(tmp_path: Path):
+    source = MULTILINE_SQL.replace('        """),\n', '        """),  # backfill\n')
+    path = write(tmp_path, "a/migrations/0002_sql.py", source)
+    run(tmp_path, "--add-noqa", check_exit=0)
+    assert '        """),  # noqa: DJM002 # backfill\n' in path.read_text()
+    run(tmp_path, check_exit=0)
+
+
+def test_add_noqa_keeps_crlf(tmp_path: Path):
+    path = write(tmp_path, "a/migrations/0002_sql.py", MULTILINE_SQL.replace("\n", "\r\n").encode())
+    run(tmp_path, "--add-noqa", check_exit=0)
+    data = path.read_bytes()
+    assert b'"""),  # noqa: DJM002\r\n' in data
+    assert data.count(b"\n") == data.count(b"\r\n")
+
+
+# -- a file from a newer Python ----------------------------------------------------------
+
+NEWER_EXCEPT = MISSING_REVERSE.replace(
+    "def forwards(apps, schema_editor):\n    pass\n",
+    "def forwards(apps, schema_editor):\n    try:\n        pass\n"
+    "    except ValueError, TypeError:\n        pass\n",
+)
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 14), reason="`except A, B:` is valid on 3.14")
+def test_newer_syntax_is_not_called_the_users_syntax_error(tmp_path: Path):
+    write(tmp_path, "a/migrations/0002_x.py", NEWER_EXCEPT)
+    write(tmp_path, "a/migrations/0003_typo.py", MISSING_REVERSE.replace("(forwards)", "(forwards"))
+    items = json.loads(run(tmp_path, "--format", "json", check_exit=1).stdout)
+    by_file = {Path(i["filename"]).name: i for i in items}
+    newer = by_file["0002_x.py"]
+    version = "{}.{}".format(*sys.version_info[:2])
+    assert newer["code"] is None and newer["location"]["row"] == 7
+    assert newer["message"].startswith(f"cannot parse with Python {version}'s grammar: ")
+    assert "`except A, B:` without parentheses, new in Python 3.14" in newer["message"]
+    assert by_file["0003_typo.py"]["message"].startswith("SyntaxError: ")  # a real typo
+
+
+MISSING_SQL = """\
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    operations = [migrations.RunSQL("UPDATE t SET c = 1")]
+"""
+
+
+# -- every write compiles ------------------------------------------------------------------
+
+
+def _apply_json_fix(text: str, fix: dict) -> str:
+    from django_migration_lsp.checks.base import Edit, Position, Range
+    from django_migration_lsp.checks.source import SourceFile
+
+    def pos(loc: dict) -> Position:
+        return Position(loc["row"], loc["column"] - 1)
+
+    edits = [
+        Edit(Range(pos(e["location"]), pos(e["end_location"])), e["content"]) for e in fix["edits"]
+    ]
+    return SourceFile(text).apply(edits)
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["future_and_docstring", "global_declaration", "import_alone_in_if", "import_alone_in_try"],
+)
+def test_json_fixes_and_fix_write_only_what_compiles(tmp_path: Path, shape: str):
+    from .checks.test_fix_properties import SHAPES
+
+    source = SHAPES[shape]
+    path = write(tmp_path, "shop/migrations/0002_x.py", source)
+    items = json.loads(run(tmp_path, "--format", "json", check_exit=1).stdout)
+    for item in items:
+        if item["fix"] is not None:
+            compile(_apply_json_fix(source, item["fix"]), str(path), "exec")
+    hot = [i for i in items if i["code"] == "DJM003"]
+    assert len(hot) == 1
+    if shape == "global_declaration":
+        assert hot[0]["fix"] is None
+        assert "(no automatic fix: `forwards()` declares `Order` global)" in hot[0]["message"]
+    else:
+        assert hot[0]["fix"] is not None
+
+    run(tmp_path, "--fix", "--unsafe-fixes")
+    fixed = path.read_text()
+    compile(fixed, str(path), "exec")
+    remaining = json.loads(run(tmp_path, "--format", "json").stdout)
+    if shape == "global_declaration":
+        assert [i["code"] for i in remaining] == ["DJM003"]  # nothing it could do safely
+    else:
+        assert remaining == []  # fixed, not silently skipped

@@ -15,6 +15,7 @@ package that looks like one) is :mod:`django_migration_lsp.project.discovery`'s 
     per-file-ignores = { "shop/migrations/0001_*.py" = ["DJM003"] }
     unsafe-fixes = false
     severity = { DJM003 = "error" }   # editors only: error|warning|information|hint
+    max-file-size = "4MiB"            # larger files are skipped with a warning (or bytes)
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Any
 from .checks.base import Rule, RuleSelection
 from .checks.engine import selected_rules
 from .checks.registry import all_rules
+from .files import DEFAULT_MAX_FILE_SIZE
 from .project.discovery import Discovery
 
 if sys.version_info >= (3, 11):
@@ -131,6 +133,8 @@ class Config:
     per_file_ignores: tuple[tuple[Glob, tuple[str, ...]], ...] = ()
     unsafe_fixes: bool = False
     severity: Mapping[str, str] = field(default_factory=dict)
+    #: Files larger than this many bytes are not read (a warning says so).
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
     #: Folder that globs are relative to (the pyproject.toml's folder).
     root: Path | None = None
     #: The file the settings came from, if any.
@@ -223,6 +227,8 @@ def parse_config(
             kwargs["unsafe_fixes"] = value
         elif key == "severity":
             kwargs["severity"] = parse_severity(value)
+        elif key == "max-file-size":
+            kwargs["max_file_size"] = parse_size(value)
         else:
             raise ConfigError(f"unknown setting `{key}` in [tool.{SECTION}]")
     return Config(**kwargs)
@@ -240,6 +246,27 @@ def parse_severity(value: Any) -> dict[str, str]:
             )
         out[code.upper()] = level.lower()
     return out
+
+
+_SIZE = re.compile(r"(?i)\s*(\d+)\s*(|b|kb|kib|mb|mib|gb|gib)\s*")
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "kib": 2**10, "mb": 10**6, "mib": 2**20}
+_UNITS |= {"gb": 10**9, "gib": 2**30}
+
+
+def parse_size(value: Any) -> int:
+    """``max-file-size``: a number of bytes, or a string such as ``"4MB"`` or ``"512KiB"``."""
+    m = _SIZE.fullmatch(value) if isinstance(value, str) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        size = value
+    elif m is not None:
+        size = int(m.group(1)) * _UNITS[m.group(2).lower()]
+    else:
+        raise ConfigError(
+            f'`max-file-size` must be a number of bytes or a size like "4MB", got {value!r}'
+        )
+    if size <= 0:
+        raise ConfigError(f"`max-file-size` must be positive, got {value!r}")
+    return size
 
 
 def find_pyproject(start: Path) -> Path | None:

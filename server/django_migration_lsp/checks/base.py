@@ -87,11 +87,14 @@ class Finding:
     range: Range
     related: tuple[Related, ...] = ()
     fix_data: Mapping[str, Any] | None = None
+    #: Set by the engine when the ``# noqa`` goes elsewhere than the first line: the
+    #: line where a string (or a ``\`` continuation) that the first line opens ends.
+    noqa_line: int | None = None
 
     @property
     def noqa_row(self) -> int:
         """The line on which ``# noqa`` suppresses this finding."""
-        return self.range.start.line
+        return self.noqa_line if self.noqa_line is not None else self.range.start.line
 
     @property
     def url(self) -> str | None:

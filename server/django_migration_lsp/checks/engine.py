@@ -8,7 +8,8 @@ The pipeline for one file:
 2. one ``ast.parse``; a syntax error becomes a finding with ``code=None``;
 3. one shared :class:`MigrationContext`, handed to every selected rule (with the
    project-level view when the caller passes one);
-4. ``# noqa`` filtering.
+4. ``# noqa`` filtering (ruff's rule for a finding on a line that opens a multi-line
+   string: the comment goes where the string ends; see :mod:`.noqa`).
 
 Fixes are not built here. A finding carries ``fix_data``; :func:`fixes_for`
 builds the edits (with LibCST, on the affected statement only) when asked.
@@ -19,11 +20,12 @@ from __future__ import annotations
 import ast
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .base import Finding, Fix, Position, Range, Rule, RuleSelection
 from .context import MigrationContext
-from .noqa import parse_noqa
+from .newer_syntax import newer_syntax
+from .noqa import NoqaComment, noqa_position, parse_noqa
 from .registry import all_rules, get_rule
 from .source import SourceDecodeError, SourceFile, decode_source
 
@@ -68,7 +70,8 @@ def _syntax_error_finding(source: SourceFile, exc: SyntaxError) -> Finding:
     end = Position(line, max(column, min(len(source.line(line)), (exc.end_offset or 0) - 1)))
     if exc.end_lineno and exc.end_lineno != line:
         end = pos
-    return Finding(None, f"SyntaxError: {exc.msg}", Range(pos, end))
+    message = newer_syntax(exc.msg, source.line(line)) or f"SyntaxError: {exc.msg}"
+    return Finding(None, message, Range(pos, end))
 
 
 def analyze(
@@ -123,22 +126,58 @@ def analyze(
         findings.extend(rule.check(ctx))
     findings.sort(key=lambda f: (f.range.start, f.code or ""))
 
-    noqa_cache: dict[int, object] = {}
+    noqa_cache: dict[tuple[int, int], NoqaComment | None] = {}
     for finding in findings:
-        row = finding.noqa_row
-        if row not in noqa_cache:
-            noqa_cache[row] = parse_noqa(src.line(row))
-        comment = noqa_cache[row]
-        if comment is not None and finding.code and comment.suppresses(finding.code):  # type: ignore[attr-defined]
+        start = finding.range.start
+        row, column = noqa_position(src, start.line, start.column)
+        if row != start.line:
+            finding = replace(finding, noqa_line=row)
+        if (row, column) not in noqa_cache:
+            noqa_cache[row, column] = parse_noqa(src.line(row), column)
+        comment = noqa_cache[row, column]
+        if comment is not None and finding.code and comment.suppresses(finding.code):
             analysis.suppressed.append(finding)
         else:
             analysis.findings.append(finding)
     return analysis
 
 
-def fixes_for(source: SourceFile, finding: Finding) -> list[Fix]:
-    """The fixes for one finding, built now (LibCST on the affected statement)."""
+def build_fixes(source: SourceFile, finding: Finding) -> list[Fix]:
+    """The fixes a rule builds for one finding (LibCST on the affected statement), not
+    yet validated: :func:`fixes_for` is what callers offer."""
     if finding.code is None:
         return []
     rule = get_rule(finding.code)
     return rule.fixes(source, finding) if rule is not None else []
+
+
+def compiles(text: str, path: str | None = None) -> bool:
+    """Does ``text`` compile as a module, as the interpreter would import it?
+
+    ``compile()``, not only ``ast.parse``: the compiler also refuses what the parser
+    accepts, such as a ``from __future__`` import after other code, or a name assigned
+    before its ``global`` declaration.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes etc.
+            compile(text, path or "<unknown>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def fixes_for(source: SourceFile, finding: Finding) -> list[Fix]:
+    """The fixes for one finding that leave a file Python compiles, built now.
+
+    A fix whose result does not compile (a bug of ours) is never offered.
+    """
+    valid = []
+    for fix in build_fixes(source, finding):
+        try:
+            text = source.apply(fix.edits)
+        except ValueError:  # overlapping edits: a bug of ours
+            continue
+        if compiles(text, source.path):
+            valid.append(fix)
+    return valid

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections.abc import Collection, Iterator, Sequence
 
 from .source import SourceFile
 from .syntax import FunctionNode
@@ -41,24 +42,32 @@ class Locator:
         return lines
 
     def nodes_on_lines(
-        self, root: ast.AST, lines: set[int], class_def: ast.ClassDef | None = None
+        self, root: ast.AST, lines: Collection[int], class_def: ast.ClassDef | None = None
     ) -> Iterator[tuple[ast.AST, ast.ClassDef | None]]:
         """Nodes below ``root`` whose span covers one of ``lines``, with their class.
 
         Only such nodes are entered, so finding a few lines' nodes in a 6,000-line
-        file costs a few hundred visits instead of a walk of the whole tree.
+        file costs a few hundred visits instead of a walk of the whole tree. Whether a
+        node covers a line is a binary search in the sorted lines: the whole search is
+        linear in the nodes visited, however many lines there are.
         """
+        return self._on_lines(root, sorted(set(lines)), class_def)
+
+    def _on_lines(
+        self, root: ast.AST, lines: Sequence[int], class_def: ast.ClassDef | None
+    ) -> Iterator[tuple[ast.AST, ast.ClassDef | None]]:
         for child in ast.iter_child_nodes(root):
             first = getattr(child, "lineno", None)
             if first is None:  # arguments, keyword, comprehension, ...: enter them
                 if not isinstance(child, _NO_POSITION):
-                    yield from self.nodes_on_lines(child, lines, class_def)
+                    yield from self._on_lines(child, lines, class_def)
                 continue
             last = child.end_lineno or first
-            if not any(first <= line <= last for line in lines):
+            index = bisect_left(lines, first)
+            if index == len(lines) or lines[index] > last:
                 continue
             yield child, class_def
-            yield from self.nodes_on_lines(
+            yield from self._on_lines(
                 child, lines, child if isinstance(child, ast.ClassDef) else class_def
             )
 

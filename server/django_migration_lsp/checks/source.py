@@ -10,7 +10,6 @@ the LSP layer, never in between.
 from __future__ import annotations
 
 import codecs
-import io
 import re
 import tokenize
 from collections.abc import Iterable
@@ -30,6 +29,26 @@ class SourceDecodeError(ValueError):
     """The bytes of a file are not Python source text we can read."""
 
 
+_LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")
+
+
+def _lines(data: bytes):
+    """A ``readline`` over ``data`` that ends lines where Python does (``\\r`` too):
+    ``io.BytesIO`` splits at ``\\n`` only, so a lone-CR file would be one line and its
+    coding cookie never found."""
+    ends = _LINE_END_BYTES.finditer(data)
+    start = 0
+
+    def readline() -> bytes:
+        nonlocal start
+        m = next(ends, None)
+        end = m.end() if m is not None else len(data)
+        line, start = data[start:end], end
+        return line
+
+    return readline
+
+
 def decode_source(data: bytes) -> tuple[str, str]:
     """Decode a Python file's bytes; return ``(text, encoding)``.
 
@@ -39,7 +58,7 @@ def decode_source(data: bytes) -> tuple[str, str]:
     if b"\x00" in data:
         raise SourceDecodeError("binary file (contains NUL bytes); not Python source")
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        encoding, _ = tokenize.detect_encoding(_lines(data))
     except SyntaxError as exc:
         # No usable cookie and the first lines are not UTF-8, an unknown codec in
         # the cookie, or a BOM that contradicts the cookie.

@@ -1,14 +1,16 @@
 """``django-migration-lsp check``: the same checks as the editor, for CI and pre-commit.
 
 Exit status: 0 no findings, 1 findings (or a ``--diff`` with changes), 2 a
-usage, configuration or internal error.
+usage, configuration or internal error, or a file that ``--fix`` could not write.
+Warnings (a file skipped, no migration files found) go to stderr and leave the
+exit status alone, as ruff's do.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import os
+import stat
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -17,28 +19,38 @@ from pathlib import Path
 from typing import TextIO
 
 from .. import __version__
-from ..checks.base import Edit, Finding, Fix, Position, Range, Rule, RuleSelection
+from ..checks.base import (
+    Applicability,
+    Edit,
+    Finding,
+    Fix,
+    Position,
+    Range,
+    Rule,
+    RuleSelection,
+)
 from ..checks.engine import (
     analyze,
+    compiles,
     could_report,
-    fixes_for,
     selected_rules,
     whole_file_finding,
 )
-from ..checks.fixing import fix_all, fixable
-from ..checks.noqa import noqa_edit
+from ..checks.fixing import compiling_subset, first_valid_fixes, fix_all, fixable
+from ..checks.noqa import add_codes, noqa_position
 from ..checks.registry import all_rules, get_rule
 from ..checks.source import SourceFile
 from ..config import Config, ConfigError, find_pyproject, iter_migration_files, load_pyproject
-from ..files import write_atomic
+from ..files import SkippedFile, read_source, remove_stale_temporaries, write_atomic
 
 FORMATS = ("text", "json", "github", "sarif")
 #: Below this many files to analyse, worker processes cost more than they save.
 PARALLEL_THRESHOLD = 32
 
 Codes = tuple[tuple[str, ...], tuple[str, ...]]  # (select, ignore)
-#: (path, its bytes as read for the prefilter or None if unreadable, codes, unsafe fixes)
-Job = tuple[str, bytes | None, Codes, bool]
+#: (path, its bytes as read for the prefilter or None if unreadable, why it could not be
+#: read, codes, unsafe fixes)
+Job = tuple[str, bytes | None, str | None, Codes, bool]
 
 
 class UsageError(Exception):
@@ -61,11 +73,13 @@ class FileResult:
     path: str
     findings: list[Finding] = field(default_factory=list)
     #: Fixes available for each finding, computed for json/sarif output and counts.
-    fixes: list[list[Fix]] = field(default_factory=list)
+    fixes: list[Fix | None] = field(default_factory=list)
     fixed: int = 0
     diff: str = ""
     noqa_added: int = 0
     error: str | None = None  # an internal error (a bug of ours), with traceback
+    #: ``--fix`` or ``--add-noqa`` could not write the file: why (the file is unchanged).
+    write_error: str | None = None
 
 
 def _codes_arg(value: str) -> tuple[str, ...]:
@@ -80,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="django-migration-lsp check",
         description="Find Django migrations that cannot be rolled back.",
+        epilog="Exit status: 0 no findings, 1 findings (or changes shown by --diff), "
+        "2 a usage, configuration or internal error, or a file --fix could not write.",
     )
     parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: .)")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format")
@@ -94,14 +110,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-unsafe-fixes", dest="unsafe_fixes", action="store_false", help=argparse.SUPPRESS
     )
-    parser.add_argument("--diff", action="store_true", help="print fixes as a diff, write nothing")
+    parser.add_argument(
+        "--diff",
+        action="store_true",
+        help="print the changes --fix (or --add-noqa) would make as a diff; write nothing",
+    )
     parser.add_argument("--select", type=_codes_arg, help="rule codes or prefixes to enable")
     parser.add_argument("--ignore", type=_codes_arg, default=(), help="rule codes to disable")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     parser.add_argument(
         "--add-noqa", action="store_true", help="add `# noqa: CODE` to every current finding"
     )
-    parser.add_argument("--statistics", action="store_true", help="count findings per rule")
+    parser.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="apply `exclude` and the migration-file rules to files named on the command "
+        "line too (what pre-commit needs: it names every changed file)",
+    )
+    parser.add_argument(
+        "--statistics", action="store_true", help="count findings per rule (text or json)"
+    )
     parser.add_argument("--explain", metavar="CODE", help="print a rule's documentation")
     parser.add_argument("--list-rules", action="store_true", help="list the rules")
     parser.add_argument(
@@ -110,15 +138,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_options(args: argparse.Namespace) -> None:
+    """Refuse flags that contradict each other (a usage error, exit 2)."""
+    if args.add_noqa and args.fix:
+        raise UsageError("--add-noqa and --fix cannot be combined: run one, then the other")
+    if args.statistics and (args.diff or args.add_noqa):
+        other = "--diff" if args.diff else "--add-noqa"
+        raise UsageError(f"--statistics and {other} cannot be combined")
+    if args.statistics and args.format not in ("text", "json"):
+        raise UsageError(
+            f"--statistics prints text or json, not --format {args.format}: "
+            "drop one of them, or use --format json"
+        )
+
+
 # -- per-file work (runs in worker processes too) -------------------------------
 
 
 def check_file(
-    path: str, data: bytes | None, codes: Codes, opts: Options, unsafe: bool
+    path: str,
+    data: bytes | None,
+    read_error: str | None,
+    codes: Codes,
+    opts: Options,
+    unsafe: bool,
 ) -> FileResult:
     result = FileResult(path)
     try:
-        _check_file(Path(path), data, RuleSelection(*codes), opts, unsafe, result)
+        _check_file(Path(path), data, read_error, RuleSelection(*codes), opts, unsafe, result)
     except Exception:  # a bug of ours: report it, never take the run down
         import traceback
 
@@ -127,87 +174,109 @@ def check_file(
 
 
 def _check_job(job: Job, opts: Options) -> FileResult:
-    path, data, codes, unsafe = job
-    return check_file(path, data, codes, opts, unsafe)
+    path, data, read_error, codes, unsafe = job
+    return check_file(path, data, read_error, codes, opts, unsafe)
+
+
+def _diff(path: Path, old: str, new: str) -> str:
+    import difflib
+
+    name = _display(str(path))
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True), new.splitlines(keepends=True), name, name
+        )
+    )
+
+
+def _write(path: Path, text: str, encoding: str, result: FileResult) -> bool:
+    """Write ``text``; on failure record why (naming the file) and leave it unchanged."""
+    try:
+        write_atomic(path, text, encoding)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        result.write_error = f"cannot write {_display(str(path))}: {reason}"
+        return False
+    return True
 
 
 def _check_file(
     path: Path,
     data: bytes | None,
+    read_error: str | None,
     selection: RuleSelection,
     opts: Options,
     unsafe: bool,
     result: FileResult,
 ) -> None:
     rules = selected_rules(selection)
-    if data is None:  # the first read failed: read again for the reason
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            result.findings.append(whole_file_finding(f"cannot read file: {exc.strerror or exc}"))
-            result.fixes.append([])
-            return
+    if data is None:  # the read failed (permission denied, gone): a finding, as ruff's E902
+        result.findings.append(whole_file_finding(f"cannot read file: {read_error}"))
+        result.fixes.append(None)
+        return
     analysis = analyze(data, str(path), rules=rules)
     if analysis.source is None:  # undecodable
-        result.findings, result.fixes = analysis.findings, [[] for _ in analysis.findings]
+        result.findings, result.fixes = analysis.findings, [None for _ in analysis.findings]
         return
     original = analysis.source.text
     encoding = analysis.encoding  # re-analysing fixed text must not lose it
-    text = original
 
-    if opts.fix or opts.diff:
+    if (opts.fix or opts.diff) and not opts.add_noqa:
         fixed = fix_all(analysis, rules, unsafe=unsafe)
-        text, analysis, result.fixed = fixed.text, fixed.analysis, len(fixed.applied)
-        if text != original:
-            ast.parse(text)  # never write invalid Python, whatever went wrong above
+        if fixed.text != original:
+            # fix_all compiles every pass; never write what Python refuses, whatever happened.
+            if not compiles(fixed.text, str(path)):
+                raise AssertionError(f"fixes of {path} gave a file that does not compile")
             if opts.diff:
-                import difflib
-
-                result.diff = "".join(
-                    difflib.unified_diff(
-                        original.splitlines(keepends=True),
-                        text.splitlines(keepends=True),
-                        str(path),
-                        str(path),
-                    )
-                )
-            else:
-                write_atomic(path, text, encoding)
+                result.diff = _diff(path, original, fixed.text)
+                result.fixed, analysis = len(fixed.applied), fixed.analysis
+            elif _write(path, fixed.text, encoding, result):
+                result.fixed, analysis = len(fixed.applied), fixed.analysis
 
     if opts.add_noqa and analysis.findings:
-        edits = []
-        lines_done: dict[int, set[str]] = {}
-        for finding in analysis.findings:
-            if finding.code is None:
-                continue
-            codes = lines_done.setdefault(finding.noqa_row, set())
-            codes.add(finding.code)
-        for row, codes in lines_done.items():
-            line = analysis.source.line(row)
-            if line.rstrip().endswith("\\"):
-                continue  # a comment would break the line continuation
-            current = SourceFile(line)
-            for code in sorted(codes):
-                edit = noqa_edit(current, 1, code)
-                if edit is not None:
-                    current = SourceFile(current.apply([edit]))
-            if current.text != line:
-                edits.append(_line_replacement(analysis.source, row, current.text))
-                result.noqa_added += len(codes)
-        if edits:
-            text = analysis.source.apply(edits)
-            ast.parse(text)
-            write_atomic(path, text, encoding)
-            analysis = analyze(text, str(path), rules=rules)
+        text, added = _with_noqa(analysis.source, analysis.findings)
+        if added:
+            if opts.diff:
+                result.diff = _diff(path, original, text)
+                result.noqa_added = added
+            elif _write(path, text, encoding, result):
+                result.noqa_added = added
+                analysis = analyze(text, str(path), rules=rules)
 
     result.findings = analysis.findings
     if opts.build_fixes:  # json shows each fix's edits; text only counts them
-        result.fixes = [fixes_for(analysis.source, f) for f in analysis.findings]
+        result.fixes = first_valid_fixes(analysis.source, analysis.findings)
     else:
-        result.fixes = [[] for _ in analysis.findings]
+        result.fixes = [None for _ in analysis.findings]
 
 
-def _line_replacement(source: SourceFile, row: int, new_line: str):
+def _with_noqa(source: SourceFile, findings: list[Finding]) -> tuple[str, int]:
+    """The text with a ``# noqa: CODE`` for every finding, and how many were added.
+
+    Each goes where the engine looks for it (:func:`~..checks.noqa.noqa_position`: after
+    a multi-line string, never inside it). Lines whose comment would not compile (a
+    position the tokenizer could not tell) are left alone.
+    """
+    rows: dict[int, tuple[int, set[str]]] = {}
+    for finding in findings:
+        if finding.code is None:
+            continue
+        start = finding.range.start
+        row, column = noqa_position(source, start.line, start.column)
+        rows.setdefault(row, (column, set()))[1].add(finding.code)
+    fixes, counts = [], []
+    for row, (column, codes) in sorted(rows.items()):
+        line = source.line(row)
+        new = add_codes(line, codes, column)
+        if new != line:
+            edit = _line_replacement(source, row, new)
+            fixes.append(Fix("add noqa", Applicability.SAFE, (edit,)))
+            counts.append(len(codes))
+    kept, text = compiling_subset(source, fixes, list(range(len(fixes))), set())
+    return (text, sum(counts[i] for i in kept)) if text is not None else (source.text, 0)
+
+
+def _line_replacement(source: SourceFile, row: int, new_line: str) -> Edit:
     return Edit(Range(Position(row, 0), Position(row, len(source.line(row)))), new_line)
 
 
@@ -230,10 +299,9 @@ def _location(pos) -> dict[str, int]:
     return {"row": pos.line, "column": pos.column + 1}
 
 
-def _json_fix(fixes: list[Fix]) -> dict | None:
-    if not fixes:
+def _json_fix(fix: Fix | None) -> dict | None:
+    if fix is None:
         return None
-    fix = fixes[0]
     return {
         "applicability": fix.applicability.value,
         "message": fix.title,
@@ -253,14 +321,14 @@ def emit_json(results: list[FileResult], out: TextIO) -> None:
 
     items = []
     for result in results:
-        for finding, fixes in zip(result.findings, result.fixes, strict=True):
+        for finding, fix in zip(result.findings, result.fixes, strict=True):
             items.append(
                 {
                     "cell": None,
                     "code": finding.code,
                     "end_location": _location(finding.range.end),
                     "filename": os.path.abspath(result.path),
-                    "fix": _json_fix(fixes),
+                    "fix": _json_fix(fix),
                     "location": _location(finding.range.start),
                     "message": finding.message,
                     "noqa_row": finding.noqa_row if finding.code else None,
@@ -368,49 +436,96 @@ def emit_sarif(results: list[FileResult], out: TextIO) -> None:
     out.write("\n")
 
 
-def emit_text(
-    results: list[FileResult], out: TextIO, unsafe: bool, opts: Options, statistics: bool
-) -> None:
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def _hidden_unsafe(results: list[FileResult]) -> int:
+    """Findings whose fixes are all unsafe: fixable only with ``--unsafe-fixes``."""
+    return sum(
+        1
+        for r in results
+        for f in r.findings
+        if fixable(f, unsafe=True) and not fixable(f, unsafe=False)
+    )
+
+
+def statistics(results: list[FileResult], unsafe: bool) -> list[dict]:
+    """Findings per rule, most frequent first: ruff's ``--statistics`` rows."""
+    counts = Counter(f.code or "syntax-error" for r in results for f in r.findings)
+    fixable_codes = {f.code for r in results for f in r.findings if fixable(f, unsafe)}
+    rows = []
+    for code, n in counts.most_common():
+        rule = get_rule(code) if code != "syntax-error" else None
+        rows.append(
+            {
+                "code": code if rule else None,
+                "name": rule.name if rule else "syntax-error",
+                "count": n,
+                "fixable": code in fixable_codes,
+            }
+        )
+    return rows
+
+
+def emit_statistics(rows: list[dict], fmt: str, out: TextIO) -> None:
+    if fmt == "json":
+        import json
+
+        json.dump(rows, out, indent=2)
+        out.write("\n")
+        return
+    for row in rows:
+        out.write(f"{row['count']:>5}\t{row['code'] or 'syntax-error'}\t{row['name']}\n")
+
+
+def emit_diff(results: list[FileResult], out: TextIO, err: TextIO, unsafe: bool, opts: Options):
+    """``--diff``: the diffs on stdout (nothing else there), the summary on stderr."""
+    for result in results:
+        out.write(result.diff)
+    if opts.add_noqa:
+        added = sum(r.noqa_added for r in results)
+        err.write(f"Would add {_plural(added, 'noqa directive')}.\n")
+        return
+    fixed = sum(r.fixed for r in results)
+    hidden = 0 if unsafe else _hidden_unsafe(results)
+    if fixed:
+        line = f"Would fix {_plural(fixed, 'problem')}"
+        if hidden:
+            line += (
+                f" ({_plural(hidden, 'more fix', 'more fixes')} available with `--unsafe-fixes`)"
+            )
+    else:
+        line = "No problems would be fixed"
+        if hidden:
+            line += f" ({_plural(hidden, 'fix', 'fixes')} available with `--unsafe-fixes`)"
+    err.write(line + ".\n")
+
+
+def emit_text(results: list[FileResult], out: TextIO, unsafe: bool, opts: Options) -> None:
     total = sum(len(r.findings) for r in results)
     fixed = sum(r.fixed for r in results)
-    if statistics:
-        counts = Counter(f.code or "syntax-error" for r in results for f in r.findings)
-        for code, n in counts.most_common():
-            rule = get_rule(code) if code != "syntax-error" else None
-            out.write(f"{n:>5}\t{code}\t{rule.name if rule else ''}\n")
-        return
     for result in results:
-        if result.diff:
-            out.write(result.diff)
-        if opts.diff:
-            continue
         path = _display(result.path)
         for f in result.findings:
             s = f.range.start
             out.write(f"{path}:{s.line}:{s.column + 1}: {_label(f)}{f.message}\n")
-    if opts.diff:
-        return
-    added = sum(r.noqa_added for r in results)
     if opts.add_noqa:
-        out.write(f"Added {added} noqa directive{'s' if added != 1 else ''}.\n")
+        added = sum(r.noqa_added for r in results)
+        out.write(f"Added {_plural(added, 'noqa directive')}.\n")
         return
     if total or fixed:
-        summary = f"Found {total + fixed} problem{'s' if total + fixed != 1 else ''}"
+        summary = f"Found {_plural(total + fixed, 'problem')}"
         if fixed:
             summary += f" ({fixed} fixed, {total} remaining)"
         out.write(summary + ".\n")
-        unsafe_only = sum(
-            1
-            for r in results
-            for f in r.findings
-            if fixable(f, unsafe=True) and not fixable(f, unsafe=False)
-        )
-        if unsafe_only and not unsafe:
+        hidden = _hidden_unsafe(results)
+        if hidden and not unsafe:
             out.write(
-                f"{unsafe_only} fix{'es' if unsafe_only != 1 else ''} available with "
+                f"{_plural(hidden, 'fix', 'fixes')} available with "
                 "`--fix --unsafe-fixes` (they change behaviour: review them).\n"
             )
-    else:
+    elif not any(r.write_error for r in results):
         out.write("All checks passed!\n")
 
 
@@ -427,19 +542,48 @@ def _config_for(path: Path, cache: dict[Path | None, Config]) -> Config:
     return cache[pyproject]
 
 
+def explain(rule: Rule) -> str:
+    """``--explain``: the rule's documentation, as ``ruff rule`` prints it (no banner of
+    the generated page, no examples from the test suite)."""
+    applicability = rule.fix_applicability
+    fix = "none" if applicability is None else applicability.value
+    if applicability is Applicability.UNSAFE:
+        fix += " (applied with `--unsafe-fixes`)"
+    return (
+        f"# {rule.name} ({rule.code})\n\n{rule.summary}.\n\n**Fix:** {fix}\n\n"
+        f"{rule.documentation()}\n"
+    )
+
+
+def _check_path(path: Path) -> None:
+    """A path named on the command line must exist and, for a folder, be searchable."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file or folder") from None
+    except OSError as exc:
+        raise UsageError(f"cannot access {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        try:
+            with os.scandir(path):
+                pass
+            os.stat(os.path.join(path, os.curdir))  # search (x) permission
+        except OSError as exc:
+            raise UsageError(f"cannot read folder {path}: {exc.strerror or exc}") from None
+
+
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.explain:
-        from ..docs import render_rule
-
         rule = get_rule(args.explain)
         if rule is None:
             raise UsageError(f"unknown rule code {args.explain!r}")
-        out.write(render_rule(rule))
+        out.write(explain(rule))
         return 0
     if args.list_rules:
         for rule in all_rules().values():
             out.write(f"{rule.code}\t{rule.name}\t{rule.summary}\n")
         return 0
+    check_options(args)
 
     opts = Options(
         fix=args.fix,
@@ -448,37 +592,53 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         add_noqa=args.add_noqa,
         select=args.select,
         ignore=args.ignore,
-        build_fixes=args.format == "json",
+        build_fixes=args.format == "json" and not args.statistics and not args.diff,
     )
     paths = args.paths or [Path(".")]
     for path in paths:
-        if not path.exists():
-            raise UsageError(f"{path}: no such file or folder")
+        _check_path(path)
 
     configs: dict[Path | None, Config] = {}
     rule_cache: dict[Codes, list[Rule]] = {}
     jobs: list[Job] = []
+    found = 0
+    folders: set[Path] = set()
     for path in paths:
         config = _config_for(path, configs)
         unsafe = config.unsafe_fixes if args.unsafe_fixes is None else args.unsafe_fixes
         for file in iter_migration_files([path], config):
+            if args.force_exclude and not config.is_migration(file):
+                continue  # pre-commit names every changed file: keep the migrations
+            found += 1
+            folders.add(file.parent)
             selection = config.selection_for(file)
             select = args.select if args.select is not None else selection.select
             ignore = (*selection.ignore, *args.ignore)
             codes = (select, ignore)
             # The prefilter runs here, on bytes read once: most schema migrations
             # stop at this line and never reach a worker.
-            data: bytes | None
+            data: bytes | None = None
+            read_error: str | None = None
             try:
-                data = file.read_bytes()
-            except OSError:
-                data = None  # unreadable: check_file reports why
+                data = read_source(file, config.max_file_size)
+            except SkippedFile as exc:
+                err.write(f"warning: skipped {_display(str(file))}: {exc}\n")
+                continue
+            except OSError as exc:
+                read_error = exc.strerror or str(exc)  # check_file reports it
             else:
                 if codes not in rule_cache:
                     rule_cache[codes] = selected_rules(RuleSelection(*codes))
                 if not could_report(data, rule_cache[codes]):
                     continue
-            jobs.append((str(file), data, codes, unsafe))
+            jobs.append((str(file), data, read_error, codes, unsafe))
+    if not found:
+        where = ", ".join(str(p) for p in paths)
+        err.write(f"warning: no migration files found under {where}\n")
+    if args.fix or args.add_noqa:  # writing runs: clear what an interrupted one left
+        for folder in sorted(folders):
+            for stale in remove_stale_temporaries(folder):
+                err.write(f"warning: removed {_display(str(stale))}, left by an interrupted run\n")
 
     workers = min(os.cpu_count() or 1, 8)
     if len(jobs) >= PARALLEL_THRESHOLD and workers > 1:
@@ -495,18 +655,25 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for r in errors:
         err.write(f"error: internal error while checking {r.path} (please report this):\n{r.error}")
     results = [r for r in results if not r.error]
+    write_errors = [r for r in results if r.write_error]
+    for r in write_errors:
+        err.write(f"error: {r.write_error}; its fixes were not applied\n")
 
-    any_unsafe = any(job[3] for job in jobs)
-    if args.format == "json":
+    any_unsafe = any(job[4] for job in jobs)
+    if args.diff:
+        emit_diff(results, out, err, any_unsafe, opts)
+    elif args.statistics:
+        emit_statistics(statistics(results, any_unsafe), args.format, out)
+    elif args.format == "json":
         emit_json(results, out)
     elif args.format == "github":
         emit_github(results, out)
     elif args.format == "sarif":
         emit_sarif(results, out)
     else:
-        emit_text(results, out, any_unsafe, opts, args.statistics)
+        emit_text(results, out, any_unsafe, opts)
 
-    if errors:
+    if errors or write_errors:
         return 2
     if args.diff:
         return 1 if any(r.diff for r in results) else 0

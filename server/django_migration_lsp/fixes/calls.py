@@ -6,6 +6,7 @@ import libcst as cst
 
 from ..checks.base import Edit, Range
 from ..checks.source import SourceFile, minimal_edit
+from .render import newline_for, render
 
 _NO_SPACE = cst.SimpleWhitespace("")
 
@@ -51,10 +52,6 @@ def _with_argument(call: cst.Call, new: cst.Arg, index: int) -> cst.Call:
     return call.with_changes(args=args)
 
 
-def _render(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)
-
-
 def add_argument(
     source: SourceFile,
     call_range: Range,
@@ -67,7 +64,8 @@ def add_argument(
 
     ``index`` is the position among the call's arguments; ``None`` appends.
     """
-    call = cst.parse_expression(source.slice(call_range))
+    text = source.slice(call_range)
+    call = cst.parse_expression(text)
     assert isinstance(call, cst.Call)
     arg = cst.Arg(value=cst.parse_expression(value))
     if keyword is not None:
@@ -75,7 +73,7 @@ def add_argument(
             keyword=cst.Name(keyword), equal=cst.AssignEqual(_NO_SPACE, _NO_SPACE)
         )
     new_call = _with_argument(call, arg, len(call.args) if index is None else index)
-    return minimal_edit(source, call_range, _render(new_call))
+    return minimal_edit(source, call_range, render(new_call, newline_for(source, text)))
 
 
 def replace_expression(source: SourceFile, rng: Range, value: str) -> Edit:

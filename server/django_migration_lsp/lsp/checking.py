@@ -13,6 +13,7 @@ from lsprotocol import types
 
 from ..checks import Analysis, analyze
 from ..config import Config, iter_migration_files
+from ..files import SkippedFile, read_source
 from .convert import DEFAULT_SEVERITY, Codec, diagnostic
 
 
@@ -31,6 +32,8 @@ class Checked:
     #: Kept for open documents only: code actions and ``source.fixAll`` start from it.
     analysis: Analysis | None = None
     config: Config | None = None
+    #: Why the file as saved was not read (not a regular file, too large), if it was not.
+    skipped: str | None = None
 
 
 def check(
@@ -78,10 +81,17 @@ def check(
 def check_saved(
     uri: str, path: Path, config: Config, codec: Codec, generation: int, related: bool
 ) -> Checked | None:
-    """:func:`check` on the file as saved; ``None`` if it cannot be read."""
+    """:func:`check` on the file as saved; ``None`` if it cannot be read.
+
+    Read with :func:`~django_migration_lsp.files.read_source`: a FIFO or a device named
+    like a migration, or a file above ``max-file-size``, is not read (never blocks the
+    scan) and comes back with no diagnostics and :attr:`Checked.skipped` saying why.
+    """
     try:
         stat = path.stat()
-        data = path.read_bytes()
+        data = read_source(path, config.max_file_size)
+    except SkippedFile as exc:
+        return Checked(uri, None, generation, f"{generation}:skipped", [], skipped=str(exc))
     except OSError:
         return None
     return check(

@@ -478,6 +478,8 @@ class MigrationLanguageServer(LanguageServer):
             self.saved.pop(key, None)
         else:
             self.saved[key] = checked
+            if checked.skipped:
+                self.log(types.MessageType.Warning, f"skipped {path}: {checked.skipped}")
         return checked
 
     def start_scan(self) -> None:

@@ -31,6 +31,7 @@ from ..syntax import (
     function_body,
     function_name,
     iter_scope,
+    iter_statements,
     local_names,
 )
 
@@ -659,11 +660,15 @@ class HotModelImport(Rule):
 
             edits.append(
                 remove_import_names(
-                    source, range_from_data(removal["statement"]), set(removal["aliases"])
+                    source,
+                    range_from_data(removal["statement"]),
+                    set(removal["aliases"]),
+                    only_in_block=bool(removal.get("only_in_block")),
                 )
             )
-        if data.get("settings_import_at"):
-            at = Position(data["settings_import_at"], 0)
+        where = data.get("settings_import_at")
+        if where:
+            at = Position(*where) if isinstance(where, list) else Position(where, 0)
             edits.append(Edit(Range(at, at), f"from django.conf import settings{nl}"))
         return [Fix(data["title"], Applicability.UNSAFE, tuple(edits))]
 
@@ -737,8 +742,10 @@ def _fix_data(
             name = function_name(use.owner.node)
             return None, f"it is the default of parameter `{use.default.arg}` of `{name}()`"
     owners: dict[int, Entry] = {}
+    uses_of: dict[int, list[Use]] = {}  # by owner: one pass, however many functions
     for use in hot.uses:
         owners.setdefault(id(use.owner.node), use.owner)
+        uses_of.setdefault(id(use.owner.node), []).append(use)
     for owner in owners.values():
         name = function_name(owner.node)
         if isinstance(owner.node, ast.Lambda):
@@ -754,7 +761,7 @@ def _fix_data(
     for owner in owners.values():
         fn = owner.node
         apps = owner.apps_param
-        own_uses = [u for u in hot.uses if u.owner is owner]
+        own_uses = uses_of[id(fn)]
         lines: list[str] = []
         if hot.kind == "user_model" and hot.calls:
             # ``get_user_model()`` called in the function: rewrite each call in place.
@@ -768,18 +775,21 @@ def _fix_data(
             lines.append(f"{local} = {apps}.get_model(settings.AUTH_USER_MODEL)")
             settings_needed = True
         else:
-            taken = local_names(fn) | ctx.bindings.module_names
+            own_locals = local_names(fn)
             for model in sorted({u.model for u in own_uses}):
                 local = model
                 if hot.kind == "import" and hot.binding is not None:
                     local = hot.binding.name
-                elif model in taken:
+                elif model in own_locals or model in ctx.bindings.module_names:
                     return None, f"`{model}` is already a name in `{fn.name}()`"  # type: ignore[union-attr]
                 lines.append(f"{local} = {apps}.get_model({q}{label}{q}, {q}{model}{q})")
             for use in own_uses:
                 fixed_nodes.add(id(use.node))
                 if hot.kind == "module":
                     rewrites.append([range_to_data(src.node_range(use.node)), use.model])
+        declared = _declared_global(fn, {line.partition(" = ")[0] for line in lines})
+        if declared:
+            return None, f"`{function_name(fn)}()` declares `{declared}` global"
         if lines:
             body = fn.body  # type: ignore[union-attr]
             first = body[0]
@@ -813,12 +823,10 @@ def _fix_data(
         data["remove"] = {
             "statement": range_to_data(src.node_range(binding.statement)),
             "aliases": [binding.statement.names.index(binding.alias)],
+            "only_in_block": _only_in_block(ctx, binding),
         }
     if settings_needed and not _has_settings(ctx):
-        first_import = next(
-            (s for s in ctx.tree.body if isinstance(s, (ast.Import, ast.ImportFrom))), None
-        )
-        data["settings_import_at"] = first_import.lineno if first_import else 1
+        data["settings_import_at"] = _import_position(ctx)
     models = sorted({u.model for u in hot.uses})
     if hot.kind == "user_model":
         data["title"] = "Replace with apps.get_model(settings.AUTH_USER_MODEL)"
@@ -838,25 +846,77 @@ def _unused_elsewhere(
     """
     root: ast.AST = binding.function if binding.function is not None else ctx.tree
     lines = ctx.locate.word_lines(binding.name)
+    inside_fixed: set[int] | None = None  # ids of the nodes the fix rewrites, and below
     for node, _ in ctx.locate.nodes_on_lines(root, lines):
         if (
             isinstance(node, ast.Name)
             and node.id == binding.name
             and not isinstance(node.ctx, ast.Store)
             and id(node) not in fixed
-            and not _inside_fixed(node, fixed, hot)
         ):
-            return False
+            if inside_fixed is None:
+                inside_fixed = _inside_fixed(fixed, hot)
+            if id(node) not in inside_fixed:
+                return False
     return True
 
 
-def _inside_fixed(name: ast.Name, fixed: set[int], hot: Hot) -> bool:
-    for node in [*(u.node for u in hot.uses), *hot.calls]:
-        if id(node) in fixed:
-            for sub in ast.walk(node):
-                if sub is name:
-                    return True
-    return False
+def _inside_fixed(fixed: set[int], hot: Hot) -> set[int]:
+    """The ids of every node within a node that the fix rewrites (computed once)."""
+    return {
+        id(sub)
+        for node in [*(u.node for u in hot.uses), *hot.calls]
+        if id(node) in fixed
+        for sub in ast.walk(node)
+    }
+
+
+def _declared_global(fn: ast.AST, names: set[str]) -> str | None:
+    """A name of ``names`` that ``fn`` (or a function in it) declares ``global`` or
+    ``nonlocal``: assigning it in ``fn`` would not make a local."""
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            for name in node.names:
+                if name in names:
+                    return name
+    return None
+
+
+def _only_in_block(ctx: MigrationContext, binding: ImportBinding) -> bool:
+    """Is the import the only statement of a block (``if``, ``try``, ``with``, a function)?
+
+    Removing it would leave the block empty, which Python refuses. The module's own
+    body may be empty.
+    """
+    statement = binding.statement
+    body = binding.function.body if binding.function is not None else ctx.tree.body
+    blocks: list[list[ast.stmt]] = [body] if binding.function is not None else []
+    for node in iter_statements(body):
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if isinstance(block, list):
+                blocks.append(block)
+    return any(len(b) == 1 and b[0] is statement for b in blocks)
+
+
+def _import_position(ctx: MigrationContext) -> list[int]:
+    """Where a new module-level import goes: before the first import that is not a
+    ``__future__`` import; else after the docstring and the ``__future__`` imports."""
+    body = ctx.tree.body
+    rest = list(body)
+    if rest and isinstance(rest[0], ast.Expr) and isinstance(rest[0].value, ast.Constant):
+        if isinstance(rest[0].value.value, str):
+            rest = rest[1:]  # the module docstring
+    while rest and isinstance(rest[0], ast.ImportFrom) and rest[0].module == "__future__":
+        rest = rest[1:]
+    if not rest:  # cannot be: the function that uses the model is a statement too
+        return [1, 0]
+    target = next((s for s in rest if isinstance(s, (ast.Import, ast.ImportFrom))), rest[0])
+    line = min([target.lineno, *(d.lineno for d in getattr(target, "decorator_list", ()))])
+    if line == target.lineno:
+        pos = ctx.source.position(target.lineno, target.col_offset)
+        return [pos.line, pos.column]
+    return [line, 0]
 
 
 def _has_settings(ctx: MigrationContext) -> bool:

@@ -250,10 +250,9 @@ def _skeleton_data(
     if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     name = f"reverse_{fn.name}"
-    taken = ctx.bindings.module_names | (
-        {n.name for n in class_def.body if hasattr(n, "name")} if class_def else set()
-    )
-    if name in taken:
+    if name in ctx.bindings.module_names or (
+        class_def is not None and any(getattr(n, "name", None) == name for n in class_def.body)
+    ):
         return None
     params = positional_params(fn)
     if len(params) != 2:
@@ -269,7 +268,8 @@ def _skeleton_data(
         "after_line": fn.end_lineno,
         "indent": def_indent,
         "body_indent": body_indent,
-        "blank_lines": 2 if fn in ctx.tree.body else 1,
+        # A ``def`` in column 0 is a statement of the module's body (PEP 8: two lines).
+        "blank_lines": 2 if fn.col_offset == 0 else 1,
     }
 
 
