@@ -97,24 +97,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     def replay() -> HistoricalState:
         return HistoricalState.replay((key, operations[key]) for key in plan)
 
+    def forwards(state: ProjectState, key) -> None:
+        for op in flat(operations[key].operations):
+            try:
+                op.state_forwards(key[0], state)
+            except Exception:
+                pass
+
     def django_only() -> None:
         state = ProjectState()
         for key in plan:
-            for op in flat(operations[key].operations):
-                try:
-                    op.state_forwards(key[0], state)
-                except Exception:
-                    pass
+            forwards(state, key)
 
     def snapshots() -> None:
         state = ProjectState()
         kept = []
         for key in plan:
-            for op in flat(operations[key].operations):
-                try:
-                    op.state_forwards(key[0], state)
-                except Exception:
-                    pass
+            forwards(state, key)
             for model_state in state.models.values():
                 for field in model_state.fields.values():
                     prepare_field(field)  # clone() asks related_model

@@ -45,7 +45,6 @@ from typing import Any
 
 from django.db import models
 from django.db.migrations.operations.base import Operation
-from django.db.models import NOT_PROVIDED
 
 from ..checks.bindings import Bindings
 from ..checks.operations import class_attribute, migration_class
@@ -368,14 +367,8 @@ class OperationReader:
         if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-            items = []
-            for elt in node.elts:
-                if isinstance(elt, ast.Starred):
-                    items.extend(self.value(elt.value))
-                else:
-                    items.append(self.value(elt))
             kind = {ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)]
-            return kind(items)
+            return kind(self._values(node.elts))
         if isinstance(node, ast.Dict):
             out: dict = {}
             for key, val in zip(node.keys, node.values, strict=True):
@@ -480,13 +473,18 @@ class OperationReader:
         except Exception as exc:
             raise CannotRead(f"`{self.text(node)}` ({type(exc).__name__})") from None
 
-    def _arguments(self, node: ast.Call) -> tuple[list, dict]:
-        args = []
-        for arg in node.args:
-            if isinstance(arg, ast.Starred):
-                args.extend(self.value(arg.value))
+    def _values(self, nodes: list[ast.expr]) -> list:
+        """The values of a list's elements or a call's arguments, ``*x`` unpacked."""
+        out: list = []
+        for node in nodes:
+            if isinstance(node, ast.Starred):
+                out.extend(self.value(node.value))
             else:
-                args.append(self.value(arg))
+                out.append(self.value(node))
+        return out
+
+    def _arguments(self, node: ast.Call) -> tuple[list, dict]:
+        args = self._values(node.args)
         kwargs = {}
         for kw in node.keywords:
             if kw.arg is None:
@@ -899,7 +897,3 @@ def read_operations(
 ) -> MigrationOperations:
     """The operations of the file's ``Migration`` class, as Django objects where possible."""
     return OperationReader(source, tree, bindings, auth_user_model=auth_user_model).operations()
-
-
-def default_is_unread(built: models.Field) -> bool:
-    return isinstance(getattr(built, "default", NOT_PROVIDED), Unread)
