@@ -45,6 +45,8 @@ class FieldFacts:
     empty_strings_allowed: bool | None = None
     #: ``auto_now`` or ``auto_now_add`` (Django fills the current time).
     auto_now: bool | None = False
+    #: A ``GeneratedField`` (Django 5.0+): the database computes its values.
+    generated: bool | None = False
     #: A stand-in for a field that could not be built (a custom class, an argument that
     #: is not literal): the facts above are only what the literal arguments said.
     opaque: bool = False
@@ -58,15 +60,15 @@ class FieldFacts:
         ``db_default``, ``""`` for a ``blank`` text-like field, the current time for
         ``auto_now``/``auto_now_add``, else NULL: a NOT NULL column without any of those
         fails with an IntegrityError on every row. A many-to-many field adds a table,
-        not a column. ``None``: unknown."""
-        if self.many_to_many:
+        not a column; a generated column is computed. ``None``: unknown."""
+        if self.many_to_many or self.generated:
             return True
         if self.null or self.has_default or self.has_db_default or self.auto_now:
             return True
         if self.blank and self.empty_strings_allowed:
             return True
         facts = (self.null, self.has_default, self.has_db_default, self.auto_now)
-        if any(f is None for f in facts) or self.many_to_many is None:
+        if any(f is None for f in facts) or None in (self.many_to_many, self.generated):
             return None
         if self.blank is None or (self.blank and self.empty_strings_allowed is None):
             return None

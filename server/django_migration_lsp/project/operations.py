@@ -127,6 +127,7 @@ CODE_OPERATIONS = frozenset({"RunPython", "RunSQL"})
 #: Methods that, defined in a local subclass of a Django operation, change how it
 #: reads its arguments or what it does to the state.
 STATE_METHODS = frozenset({"__init__", "__new__", "state_forwards", "deconstruct"})
+TOO_DEEP = "nested too deeply to read"
 #: Methods of ``str`` evaluated on a string that was read.
 STR_METHODS = frozenset(
     {"lower", "upper", "split", "rsplit", "strip", "lstrip", "rstrip", "replace", "title"}
@@ -606,13 +607,17 @@ class OperationReader:
             known.setdefault("empty_strings_allowed", probe.empty_strings_allowed)
             known.setdefault("many_to_many", bool(probe.many_to_many))
             known.setdefault("auto_now", False)
+            known.setdefault("generated", bool(getattr(probe, "generated", False)))
         return OpaqueField(type_name=type_name, facts=known)
 
     # -- operations -----------------------------------------------------------------
 
     def operations(self) -> MigrationOperations:
         with no_user_settings():
-            return self._operations()
+            try:
+                return self._operations()
+            except RecursionError:  # expressions nested thousands deep
+                return MigrationOperations(problem=TOO_DEEP)
 
     def _operations(self) -> MigrationOperations:
         cls = migration_class(self.tree)
@@ -631,8 +636,21 @@ class OperationReader:
         except CannotRead as exc:
             return MigrationOperations(problem=f"`operations` is {exc}", line=value.lineno)
         return MigrationOperations(
-            [self.operation(node, i) for i, node in enumerate(elements)], line=value.lineno
+            [self._guarded(node, i) for i, node in enumerate(elements)], line=value.lineno
         )
+
+    def _guarded(self, node: ast.expr, index: int) -> ReadOperation:
+        try:
+            return self.operation(node, index)
+        except RecursionError:
+            line = getattr(node, "lineno", 1)
+            return ReadOperation(
+                index,
+                line,
+                self.text(node.func) if isinstance(node, ast.Call) else "?",
+                None,
+                TOO_DEEP,
+            )
 
     def _list_elements(self, node: ast.expr, depth: int = 0) -> list[ast.expr]:
         if isinstance(node, (ast.List, ast.Tuple)):

@@ -467,6 +467,7 @@ def field_facts(
                 if "auto_now" in facts or "auto_now_add" in facts
                 else None
             ),
+            generated=facts.get("generated"),
             opaque=True,
         )
     remote = getattr(field, "remote_field", None)
@@ -495,6 +496,7 @@ def field_facts(
         many_to_many=m2m,
         empty_strings_allowed=bool(field.empty_strings_allowed),
         auto_now=bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)),
+        generated=bool(getattr(field, "generated", False)),
     )
 
 
