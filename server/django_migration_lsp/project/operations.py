@@ -128,6 +128,14 @@ CODE_OPERATIONS = frozenset({"RunPython", "RunSQL"})
 #: reads its arguments or what it does to the state.
 STATE_METHODS = frozenset({"__init__", "__new__", "state_forwards", "deconstruct"})
 TOO_DEEP = "nested too deeply to read"
+#: Builtins evaluated on values that were read (unless the module rebinds the name).
+CONTAINERS: dict[str, Any] = {
+    "set": set,
+    "frozenset": frozenset,
+    "tuple": tuple,
+    "list": list,
+    "dict": dict,
+}
 #: Methods of ``str`` evaluated on a string that was read.
 STR_METHODS = frozenset(
     {"lower", "upper", "split", "rsplit", "strip", "lstrip", "rstrip", "replace", "title"}
@@ -455,6 +463,14 @@ class OperationReader:
                 if all(isinstance(a, (str, int)) or a is None for a in [*args, *kwargs.values()]):
                     return getattr(receiver, func.attr)(*args, **kwargs)
             raise CannotRead(f"`{self.text(node)}`")
+        if (
+            isinstance(func, ast.Name)
+            and func.id in CONTAINERS
+            and func.id not in self.bindings.module_names
+        ):
+            # ``set([("event", "code")])``: what makemigrations wrote before Django 2.0.
+            args, kwargs = self._arguments(node)
+            return CONTAINERS[func.id](*args, **kwargs)
         qualified = self.qualified(func)
         if qualified is None:
             raise CannotRead(f"`{self.text(node)}`")
