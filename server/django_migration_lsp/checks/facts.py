@@ -139,6 +139,14 @@ class ProjectFacts(Protocol):
         """The migrations that create a model of that name (or rename one to it)."""
 
     # -- the historical state ----------------------------------------------------
+    # DJM005 (RemoveField whose reverse fails on existing rows) asks, for the
+    # RemoveField at index i of migration k (or database operation j of a
+    # SeparateDatabaseAndState at i): ``model_before(k, i, app, model[,
+    # database_operation=j])``, then ``.has_table`` (an unmanaged model or a proxy: the
+    # database is not touched) and ``.field(name).fills_existing_rows`` (``False``:
+    # report; ``None``: unknown, stay silent). DJM006's LookupError case asks
+    # ``model_before(k, i, app, model) is None`` for ``apps.get_model`` in the RunPython
+    # at i (the forward and the reverse both see the state before i).
 
     def model_before(
         self,
