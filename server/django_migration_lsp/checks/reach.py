@@ -81,7 +81,10 @@ class Reachability:
 
         A scan of the function's identifiers (at C speed) rules most functions out first."""
         callables = self.module_functions.keys() | self.module_classes.keys()
-        if not (self.locator.identifiers(fn) & callables):
+        named = self.locator.identifiers(fn) & callables
+        if not isinstance(fn, ast.Lambda):
+            named.discard(fn.name)  # its own ``def`` line
+        if not named:
             return []
         shadowed = local_names(fn)
         found: list[FunctionNode] = []
