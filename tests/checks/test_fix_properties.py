@@ -46,7 +46,7 @@ from django.db import migrations
 
 
 def forwards(apps, schema_editor):
-    get_user_model().objects.filter(email="").delete()
+    get_user_model().objects.filter(email="").update(is_active=False)
 
 
 class Migration(migrations.Migration):

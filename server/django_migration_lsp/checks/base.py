@@ -42,11 +42,14 @@ class Applicability(str, enum.Enum):
 
     ``SAFE`` fixes keep the program's meaning and are applied by ``--fix``.
     ``UNSAFE`` fixes may change behaviour: offered in editors, applied by the
-    CLI only with ``--unsafe-fixes``.
+    CLI only with ``--unsafe-fixes``. ``DISPLAY_ONLY`` fixes are offered in editors
+    and never applied without a person choosing them (not by ``--unsafe-fixes``, not
+    by ``source.fixAll``): a no-op reverse that would lose data.
     """
 
     SAFE = "safe"
     UNSAFE = "unsafe"
+    DISPLAY_ONLY = "display-only"
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,10 @@ class Rule:
     def fixes(self, source: SourceFile, finding: Finding) -> list[Fix]:
         """Build the fixes for one of this rule's findings (lazily, on demand)."""
         return []
+
+    def finding_applicability(self, finding: Finding) -> Applicability | None:
+        """How safe the fixes of this finding are, decided without building them."""
+        return self.fix_applicability
 
     @classmethod
     def documentation(cls) -> str:

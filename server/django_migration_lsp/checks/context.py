@@ -12,6 +12,8 @@ component with its own module and public API, built the first time a rule asks:
   ``migrate``; :attr:`~MigrationContext.entries` is its list;
 * :attr:`~MigrationContext.classes` (:mod:`.classes`): base classes read statically
   (does the ``Migration`` override ``unapply()``?);
+* :attr:`~MigrationContext.losses` (:mod:`.losses`): what an operation's forward
+  destroys that a rollback would need (built on :mod:`.effects` and :mod:`.sql`);
 * :attr:`~MigrationContext.project`: facts about the whole project (the migration
   graph, the historical state) when the caller has built them, else ``None``.
 """
@@ -25,6 +27,7 @@ from typing import Any
 from .bindings import Bindings
 from .classes import ClassReader
 from .locate import Locator
+from .losses import Losses
 from .operations import OperationCall, find_operations
 from .reach import Entry, Reachability
 from .source import SourceFile
@@ -63,6 +66,10 @@ class MigrationContext:
     @cached_property
     def classes(self) -> ClassReader:
         return ClassReader(self.bindings, self.reach.module_classes, self.source.path)
+
+    @cached_property
+    def losses(self) -> Losses:
+        return Losses(self)
 
     def overrides_unapply(self, class_def: ast.ClassDef | None) -> bool:
         return self.classes.overrides_unapply(class_def)

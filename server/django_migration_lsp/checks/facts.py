@@ -22,7 +22,7 @@ MigrationKey = tuple[str, str]
 class FieldFacts:
     """One field of a model in the historical state, as far as static reads can tell.
 
-    ``None`` means unknown (a custom field or a value we cannot read statically).
+    ``None`` means unknown (a custom field, or a value computed at import time).
     """
 
     name: str
@@ -34,6 +34,45 @@ class FieldFacts:
     blank: bool | None
     #: The migration that last created or changed this field (AddField, AlterField, ...).
     changed_by: MigrationKey | None = None
+    primary_key: bool | None = False
+    #: The column, as Django names it (``db_column``, ``<name>_id`` for a foreign key);
+    #: ``None`` for a many-to-many field (a table, not a column) or when unknown.
+    column: str | None = None
+    #: ``"shop.order"`` (lower-cased, as Django keys models) for a relation.
+    related_model: str | None = None
+    many_to_many: bool | None = False
+    #: Django's ``Field.empty_strings_allowed``: ``True`` for text-like fields.
+    empty_strings_allowed: bool | None = None
+    #: ``auto_now`` or ``auto_now_add`` (Django fills the current time).
+    auto_now: bool | None = False
+    #: A ``GeneratedField`` (Django 5.0+): the database computes its values.
+    generated: bool | None = False
+    #: A stand-in for a field that could not be built (a custom class, an argument that
+    #: is not literal): the facts above are only what the literal arguments said.
+    opaque: bool = False
+
+    @property
+    def fills_existing_rows(self) -> bool | None:
+        """When this column is added to a table that has rows (what unapplying a
+        ``RemoveField`` does), does Django give those rows a value?
+
+        Django's schema editor (``effective_default``) uses the ``default``, the
+        ``db_default``, ``""`` for a ``blank`` text-like field, the current time for
+        ``auto_now``/``auto_now_add``, else NULL: a NOT NULL column without any of those
+        fails with an IntegrityError on every row. A many-to-many field adds a table,
+        not a column; a generated column is computed. ``None``: unknown."""
+        if self.many_to_many or self.generated:
+            return True
+        if self.null or self.has_default or self.has_db_default or self.auto_now:
+            return True
+        if self.blank and self.empty_strings_allowed:
+            return True
+        facts = (self.null, self.has_default, self.has_db_default, self.auto_now)
+        if any(f is None for f in facts) or None in (self.many_to_many, self.generated):
+            return None
+        if self.blank is None or (self.blank and self.empty_strings_allowed is None):
+            return None
+        return False
 
 
 @dataclass(frozen=True)
@@ -43,10 +82,40 @@ class ModelFacts:
     fields: tuple[FieldFacts, ...]
     #: The migration that created the model (or renamed it to this name).
     created_by: MigrationKey | None = None
+    #: The ``db_table`` option, when the migrations set one (``None``: Django's
+    #: ``<app_label>_<model_name>``, or unknown when :attr:`options_known` is false).
+    db_table: str | None = None
+    #: ``managed`` and ``proxy``: a model that is unmanaged or a proxy has no table of
+    #: its own that migrations change. ``None``: unknown.
+    managed: bool | None = True
+    proxy: bool | None = False
+    #: False when an option that matters here (``db_table``, ``managed``, ``proxy``)
+    #: was computed at import time.
+    options_known: bool = True
 
     def field(self, name: str) -> FieldFacts | None:
         lowered = name.lower()
         return next((f for f in self.fields if f.name.lower() == lowered), None)
+
+    @property
+    def name_lower(self) -> str:
+        return self.name.lower()
+
+    @property
+    def table(self) -> str | None:
+        """The table name (``None`` when unknown, or for a proxy, whose rows live in its
+        concrete parent's table). Django may shorten a long default name for the
+        database backend; this is the name before that."""
+        if self.proxy is not False or not self.options_known:
+            return None
+        return self.db_table or f"{self.app_label}_{self.name_lower}"
+
+    @property
+    def has_table(self) -> bool | None:
+        """Do migrations create and alter a table for this model?"""
+        if self.managed is None or self.proxy is None:
+            return None
+        return self.managed and not self.proxy
 
 
 class ProjectFacts(Protocol):
@@ -70,10 +139,34 @@ class ProjectFacts(Protocol):
         """The migrations that create a model of that name (or rename one to it)."""
 
     # -- the historical state ----------------------------------------------------
+    # DJM005 (RemoveField whose reverse fails on existing rows) asks, for the
+    # RemoveField at index i of migration k (or database operation j of a
+    # SeparateDatabaseAndState at i): ``model_before(k, i, app, model[,
+    # database_operation=j])``, then ``.has_table`` (an unmanaged model or a proxy: the
+    # database is not touched) and ``.field(name).fills_existing_rows`` (``False``:
+    # report; ``None``: unknown, stay silent). DJM006's LookupError case asks
+    # ``model_before(k, i, app, model) is None`` for ``apps.get_model`` in the RunPython
+    # at i (the forward and the reverse both see the state before i).
 
     def model_before(
-        self, key: MigrationKey, operation_index: int, app_label: str, model_name: str
+        self,
+        key: MigrationKey,
+        operation_index: int,
+        app_label: str,
+        model_name: str,
+        *,
+        database_operation: int | None = None,
     ) -> ModelFacts | None:
         """The model as the state has it just before operation ``operation_index`` of
-        migration ``key`` runs (``None``: no such model then). Raises ``LookupError``
-        when the state there is unknown (a dependency that cannot be read)."""
+        migration ``key`` runs (``None``: no such model then). ``operation_index`` may be
+        the number of operations: the state after the migration.
+
+        With ``database_operation=j``, operation ``operation_index`` is a
+        ``SeparateDatabaseAndState`` and the answer is the model as its
+        ``database_operations[j]`` sees it: Django runs the database operations one after
+        the other from the state before the whole operation, so the database's view can
+        differ from the state's (``RemoveField`` there drops a column the state keeps).
+
+        Raises ``LookupError`` when the state there is unknown: the migration or its app
+        was not read, or an operation before it could not be read (a custom operation
+        class, a model name computed at import time)."""

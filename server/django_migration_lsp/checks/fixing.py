@@ -26,7 +26,7 @@ MAX_PASSES = 100
 
 def fix_allowed(applicability: Applicability | None, unsafe: bool) -> bool:
     """May a fix of this applicability be applied without asking?"""
-    return applicability is Applicability.SAFE or (unsafe and applicability is not None)
+    return applicability is Applicability.SAFE or (unsafe and applicability is Applicability.UNSAFE)
 
 
 def fixable(finding: Finding, unsafe: bool) -> bool:
@@ -35,7 +35,7 @@ def fixable(finding: Finding, unsafe: bool) -> bool:
     return (
         rule is not None
         and finding.fix_data is not None
-        and fix_allowed(rule.fix_applicability, unsafe)
+        and fix_allowed(rule.finding_applicability(finding), unsafe)
     )
 
 

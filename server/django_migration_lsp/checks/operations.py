@@ -172,3 +172,98 @@ def _may_be_custom(func: ast.expr, qualified: str | None, custom: set[str]) -> b
     head, _, _ = dotted.partition(".")
     last = dotted.rpartition(".")[2]
     return head in custom or last in custom or _MENTIONS.search(last) is not None
+
+
+# -- the Migration class and its operations list ----------------------------------------
+
+
+def migration_class(tree: ast.Module) -> ast.ClassDef | None:
+    """The module's ``Migration`` class (what Django's loader takes), if any."""
+    found = None
+    for node in iter_statements(tree.body):
+        if isinstance(node, ast.ClassDef) and node.name == "Migration":
+            found = node
+    return found
+
+
+def class_attribute(cls: ast.ClassDef, name: str) -> ast.expr | None:
+    """The expression last assigned to ``name`` in a class body."""
+    value = None
+    for stmt in iter_statements(cls.body):
+        if isinstance(stmt, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in stmt.targets
+        ):
+            value = stmt.value
+        elif (
+            isinstance(stmt, ast.AnnAssign)
+            and isinstance(stmt.target, ast.Name)
+            and stmt.target.id == name
+        ):
+            value = stmt.value
+    return value
+
+
+@dataclass(frozen=True, eq=False)
+class ListedOperation:
+    """One element of ``Migration.operations``, as the file spells it."""
+
+    index: int
+    node: ast.expr
+    #: Django's class name (``"RemoveField"``) when the callee is one of Django's
+    #: operations, else ``None``.
+    kind: str | None
+    #: A ``SeparateDatabaseAndState``'s ``database_operations`` (what the database does).
+    database: tuple[ListedOperation, ...] = ()
+
+    def argument(self, position: int, keyword: str) -> ast.expr | None:
+        call = self.node
+        if not isinstance(call, ast.Call):
+            return None
+        if position < len(call.args) and not any(
+            isinstance(a, ast.Starred) for a in call.args[: position + 1]
+        ):
+            return call.args[position]
+        return next((kw.value for kw in call.keywords if kw.arg == keyword), None)
+
+    def literal(self, position: int, keyword: str) -> str | None:
+        node = self.argument(position, keyword)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        return None
+
+    def contains(self, node: ast.AST) -> bool:
+        return self.node is node or any(d.contains(node) for d in self.database)
+
+
+_DJANGO_OPERATIONS = ("django.db.migrations.", "django.db.migrations.operations.")
+
+
+def _list_elements(node: ast.expr | None) -> list[ast.expr]:
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [e for e in node.elts if not isinstance(e, ast.Starred)]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _list_elements(node.left) + _list_elements(node.right)
+    return []
+
+
+def _listed(node: ast.expr, index: int, bindings: Bindings) -> ListedOperation:
+    kind = None
+    database: tuple[ListedOperation, ...] = ()
+    if isinstance(node, ast.Call):
+        qualified = bindings.qualified_name(node.func) or ""
+        if qualified.startswith(_DJANGO_OPERATIONS):
+            kind = qualified.rpartition(".")[2]
+        if kind == "SeparateDatabaseAndState":
+            listed = ListedOperation(index, node, kind)
+            ops = _list_elements(listed.argument(0, "database_operations"))
+            database = tuple(_listed(n, index, bindings) for n in ops)
+    return ListedOperation(index, node, kind, database)
+
+
+def listed_operations(tree: ast.Module, bindings: Bindings) -> list[ListedOperation]:
+    """The elements of the ``Migration`` class's ``operations`` list literal."""
+    cls = migration_class(tree)
+    if cls is None:
+        return []
+    elements = _list_elements(class_attribute(cls, "operations"))
+    return [_listed(node, i, bindings) for i, node in enumerate(elements)]

@@ -76,6 +76,42 @@ class Reachability:
                         return stmt
         return None
 
+    def callees(self, fn: FunctionNode) -> list[FunctionNode]:
+        """The module functions and class methods that ``fn`` names (and may call).
+
+        A scan of the function's identifiers (at C speed) rules most functions out first."""
+        callables = self.module_functions.keys() | self.module_classes.keys()
+        named = self.locator.identifiers(fn) & callables
+        if not isinstance(fn, ast.Lambda):
+            named.discard(fn.name)  # its own ``def`` line
+        if not named:
+            return []
+        shadowed = local_names(fn)
+        found: list[FunctionNode] = []
+        for node in ast.walk(fn):
+            target: FunctionNode | None = None
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                if node.id not in shadowed:
+                    target = self.module_functions.get(node.id)
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                target = self.lookup_callable(node, None)
+            if target is not None and target is not fn and target not in found:
+                found.append(target)
+        return found
+
+    def reached_from(self, fn: FunctionNode, limit: int = 50) -> list[FunctionNode]:
+        """``fn`` and the functions of this file it uses, transitively (at most ``limit``)."""
+        order = [fn]
+        seen = {id(fn)}
+        queue = [fn]
+        while queue and len(order) < limit:
+            for target in self.callees(queue.pop()):
+                if id(target) not in seen:
+                    seen.add(id(target))
+                    order.append(target)
+                    queue.append(target)
+        return order
+
     @cached_property
     def entries(self) -> list[Entry]:
         """Functions that run during ``migrate``, operation callables first."""
@@ -96,22 +132,11 @@ class Reachability:
                     found[id(fn)] = Entry(fn, params[0] if params else None, True)
                     order.append(fn)
         # Helpers: module functions and class methods the callables use, transitively.
-        # A scan of the function's identifiers (at C speed) rules most out first.
-        callables = self.module_functions.keys() | self.module_classes.keys()
         queue = list(order)
         while queue:
             fn = queue.pop()
-            if not (self.locator.identifiers(fn) & callables):
-                continue
-            shadowed = local_names(fn)
-            for node in ast.walk(fn):
-                target: FunctionNode | None = None
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                    if node.id not in shadowed:
-                        target = self.module_functions.get(node.id)
-                elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-                    target = self.lookup_callable(node, None)
-                if target is not None and id(target) not in found:
+            for target in self.callees(fn):
+                if id(target) not in found:
                     apps = "apps" if "apps" in function_params(target) else None
                     found[id(target)] = Entry(target, apps, False)
                     order.append(target)

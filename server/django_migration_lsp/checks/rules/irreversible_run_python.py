@@ -20,6 +20,14 @@ from ..syntax import positional_params
 from ._operations import fix_data, missing_reverses, pass_reverse
 
 HEADER = "from django.db import migrations\n\n\n"
+MOVES_THEN_DROPS = (
+    HEADER + "def copy_settings(apps, schema_editor):\n"
+    "    with schema_editor.connection.cursor() as cursor:\n"
+    '        cursor.execute("INSERT INTO shop_setting SELECT * FROM shop_legacy_setting")\n'
+    '        cursor.execute("DROP TABLE shop_legacy_setting")\n\n\n'
+    "class Migration(migrations.Migration):\n"
+    "    operations = [migrations.RunPython(copy_settings)]\n"
+)
 
 
 class IrreversibleRunPython(Rule):
@@ -60,10 +68,20 @@ class IrreversibleRunPython(Rule):
     migrations.RunPython(forwards, migrations.RunPython.noop)
     ```
 
+    When the forward destroys data that the rollback needs (SQL `DELETE`,
+    `DROP TABLE`/`DROP COLUMN`, `TRUNCATE`, ORM `.delete()`, or data read from a field
+    or model that the same migration then removes: the conditions of DJM004), the
+    message says so: a no-op reverse would turn the loud `IrreversibleError` into a
+    rollback that succeeds and loses that data.
+
     ## Fix safety
     Both fixes are unsafe. `RunPython.noop` makes the rollback run but does not
     restore data that the forward function changed; the "write a reverse
     function" fix adds a skeleton whose body you still have to write.
+
+    When the forward destroys data (see above), neither fix is applied by
+    `check --fix --unsafe-fixes` or `source.fixAll`: the editor offers the reverse
+    function first, and the no-op only under a title that says it loses data.
 
     ## References
     - [Django docs: `RunPython`](https://docs.djangoproject.com/en/stable/ref/migration-operations/#runpython)
@@ -140,6 +158,31 @@ class IrreversibleRunPython(Rule):
             "    operations = [migrations.RunPython(forwards, reverse_forwards)]\n",
         ),
         Invalid(
+            MOVES_THEN_DROPS,
+            range=(11, 19, 11, 39),
+            message="`migrations.RunPython` has no reverse; unapplying this migration raises "
+            "`IrreversibleError`, and a no-op reverse would lose data: the forward runs "
+            "`DROP TABLE shop_legacy_setting` (line 7)",
+            fixed=HEADER + "def copy_settings(apps, schema_editor):\n"
+            "    with schema_editor.connection.cursor() as cursor:\n"
+            '        cursor.execute("INSERT INTO shop_setting SELECT * FROM shop_legacy_setting")\n'
+            '        cursor.execute("DROP TABLE shop_legacy_setting")\n\n\n'
+            "def reverse_copy_settings(apps, schema_editor):\n"
+            "    # TODO: undo what copy_settings() did: it runs `DROP TABLE shop_legacy_setting` "
+            "(line 7).\n"
+            "    # Until then, unapplying this migration succeeds and that data stays lost.\n"
+            "    pass\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    operations = [migrations.RunPython(copy_settings, reverse_copy_settings)]\n",
+        ),
+        Invalid(
+            MOVES_THEN_DROPS,
+            fix_index=1,
+            fixed=MOVES_THEN_DROPS.replace(
+                "RunPython(copy_settings)", "RunPython(copy_settings, migrations.RunPython.noop)"
+            ),
+        ),
+        Invalid(
             "from django.db.migrations import RunPython as RP\n\n\n"
             "class Migration:\n"
             "    operations = [\n"
@@ -204,35 +247,46 @@ class IrreversibleRunPython(Rule):
             op = missing.op
             data = fix_data(ctx, missing)
             skeleton = _skeleton_data(ctx, missing.forward, op.class_def)
+            losses = ctx.losses.of(op)
+            message = (
+                f"`{op.callee}` has no reverse; unapplying this migration raises "
+                "`IrreversibleError`"
+            )
+            if losses:
+                # The DJM004 conditions: a no-op reverse would turn the loud error into
+                # a rollback that succeeds and loses data. No automatic no-op then.
+                data["loses"] = losses[0].describe()
+                message += f", and a no-op reverse would lose data: the forward {data['loses']}"
+                if skeleton is not None:
+                    skeleton["loses"] = data["loses"]
             if skeleton is not None:
                 data["skeleton"] = skeleton
-            yield self.finding(
-                f"`{op.callee}` has no reverse; unapplying this migration raises "
-                "`IrreversibleError`",
-                ctx.source.node_range(op.call.func),
-                fix_data=data,
-            )
+            yield self.finding(message, ctx.source.node_range(op.call.func), fix_data=data)
+
+    def finding_applicability(self, finding: Finding) -> Applicability | None:
+        if (finding.fix_data or {}).get("loses"):
+            return Applicability.DISPLAY_ONLY
+        return self.fix_applicability
 
     def fixes(self, source: SourceFile, finding: Finding) -> list[Fix]:
         data = finding.fix_data or {}
         noop = data["noop"]
-        fixes = [
-            Fix(
-                f"Add {noop} as reverse",
-                Applicability.UNSAFE,
-                (_pass_reverse(source, data, noop),),
-            )
-        ]
+        loses = data.get("loses")
+        how = self.finding_applicability(finding) or Applicability.UNSAFE
+        title = f"Add {noop} as reverse"
+        if loses:
+            title += f" (loses data: the rollback succeeds, but the forward {loses})"
+        fixes = [Fix(title, how, (_pass_reverse(source, data, noop),))]
         skeleton = data.get("skeleton")
         if skeleton:
             name = skeleton["name"]
-            fixes.append(
-                Fix(
-                    f"Write a reverse function {name}()",
-                    Applicability.UNSAFE,
-                    (_insert_skeleton(source, skeleton), _pass_reverse(source, data, name)),
-                )
+            write = Fix(
+                f"Write a reverse function {name}()",
+                how,
+                (_insert_skeleton(source, skeleton), _pass_reverse(source, data, name)),
             )
+            # When the no-op loses data, the reverse function comes first.
+            fixes.insert(0 if loses else 1, write)
         return fixes
 
 
@@ -276,13 +330,18 @@ def _skeleton_data(
 def _insert_skeleton(source: SourceFile, s: dict) -> Edit:
     nl = source.newline
     indent, body = s["indent"], s["body_indent"]
-    text = nl * (s["blank_lines"] + 1) + nl.join(
-        [
-            f"{indent}def {s['name']}({', '.join(s['params'])}):",
+    if s.get("loses"):
+        todo = [
+            f"{body}# TODO: undo what {s['forward']}() did: it {s['loses']}.",
+            f"{body}# Until then, unapplying this migration succeeds and that data stays lost.",
+        ]
+    else:
+        todo = [
             f"{body}# TODO: undo what {s['forward']}() did. Until then, unapplying this migration",
             f"{body}# succeeds without changing any data.",
-            f"{body}pass",
         ]
+    text = nl * (s["blank_lines"] + 1) + nl.join(
+        [f"{indent}def {s['name']}({', '.join(s['params'])}):", *todo, f"{body}pass"]
     )
     end = Position(s["after_line"], len(source.line(s["after_line"])))
     return Edit(Range(end, end), text)
