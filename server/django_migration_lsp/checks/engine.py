@@ -122,8 +122,16 @@ def analyze(
 
     ctx = MigrationContext(src, tree, project)
     findings: list[Finding] = []
-    for rule in active:
-        findings.extend(rule.check(ctx))
+    try:
+        for rule in active:
+            findings.extend(rule.check(ctx))
+    except RecursionError:
+        # ``ast.parse`` accepts expressions nested a thousand levels deep; the rules'
+        # recursive descents may not. Nothing half-checked is reported.
+        analysis.findings.append(
+            whole_file_finding("cannot analyse file: its expressions are nested too deeply")
+        )
+        return analysis
     findings.sort(key=lambda f: (f.range.start, f.code or ""))
 
     noqa_cache: dict[tuple[int, int], NoqaComment | None] = {}
