@@ -1,0 +1,461 @@
+"""The :class:`Project`: every migration of a project and of its installed apps, and
+Django's graph of them.
+
+Built from static reads only (:mod:`.reader`), ordered by Django's own
+``MigrationGraph`` (:mod:`.loader`). It answers the graph half of
+:class:`~django_migration_lsp.checks.facts.ProjectFacts` for the per-file rules, gives
+the rollback plan (:mod:`.rollback`) its graph, and is the graph the historical state
+replays along.
+
+The graph API, for the layers built on it (state, plan, the editor's lenses):
+
+* :attr:`Project.graph`: Django's ``MigrationGraph`` with every migration on disk applied
+  (squashes stand in for what they replace); each node's value is its
+  :class:`~.reader.MigrationInfo`. Read it, do not change it.
+* :meth:`Project.info`, :meth:`Project.path_of`, :meth:`Project.migration_of`: node <-> file.
+* :meth:`Project.forwards_plan` (a node's ancestors, dependencies first: the replay order
+  for the state before/after it), :meth:`Project.full_plan` (the whole project as
+  ``migrate`` applies it on an empty database), :meth:`Project.ancestors`.
+* :meth:`Project.refresh` (files saved or changed on disk) and :meth:`Project.with_source`
+  (a copy in which one file has other text: a fix, an editor buffer): the graph is
+  rebuilt only when a file's graph-relevant content changed (its
+  dependencies, replaces...). :attr:`Project.generation` grows at each rebuild, for caches
+  keyed on the graph.
+
+A ``Project`` pickles to its infos and settings (the CLI hands it to worker processes);
+the graph is rebuilt from them on first use (a few milliseconds for 1,400 nodes).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+
+from .environment import Environment, find_app, migration_names
+from .loader import LoadedGraph, Problem, build_graph
+from .reader import MigrationInfo, MigrationKey, read_migration
+from .settings import Settings, find_settings_modules, read_module, read_settings
+from .sources import project_migrations
+
+#: What marks a project's root when no folder above holds ``manage.py``.
+ROOT_MARKERS = ("pyproject.toml", ".git")
+
+
+def find_root(start: Path, *, named: bool = False) -> Path:
+    """The project root for ``start``: the nearest folder at or above it holding
+    ``manage.py``; else (unless ``named``: then ``start`` itself, a folder named on the
+    command line) the nearest holding ``pyproject.toml`` or ``.git``; else ``start``'s
+    folder."""
+    here = Path(os.path.abspath(start))
+    if not here.is_dir():
+        here = here.parent
+        named = False  # a file named: its project, not its folder
+    folders = (here, *here.parents)
+    for folder in folders:
+        if (folder / "manage.py").is_file():
+            return folder
+    if named:
+        return here
+    for folder in folders:
+        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+            return folder
+    return here
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What tells that a file changed on disk without reading it."""
+
+    mtime_ns: int
+    size: int
+
+    @classmethod
+    def of(cls, path: Path) -> Stamp | None:
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        return cls(st.st_mtime_ns, st.st_size)
+
+
+@dataclass
+class Project:
+    """Every migration of a project and its installed apps, and Django's graph of them."""
+
+    root: Path
+    settings: Settings
+    environment: Environment
+    #: Every migration on disk (replaced ones included), by key.
+    infos: dict[MigrationKey, MigrationInfo]
+    #: Keys of the migrations that are the project's own files (not installed packages).
+    own: frozenset[MigrationKey] = frozenset()
+    #: Installed apps without migrations (Django's ``unmigrated_apps``).
+    unmigrated_apps: frozenset[str] = frozenset()
+    #: Apps with a migrations package (possibly empty).
+    migrated_apps: frozenset[str] = frozenset()
+    #: Labels of every app known to be installed (with or without migrations).
+    installed_labels: frozenset[str] = frozenset()
+    #: Installed apps' packages by label, as far as they were found (``"auth"`` ->
+    #: ``"django.contrib.auth"``).
+    app_packages: dict[str, str] = field(default_factory=dict)
+    #: Problems met while reading the files (the graph adds its own: :attr:`problems`).
+    read_problems: tuple[Problem, ...] = ()
+    stamps: dict[str, Stamp] = field(default_factory=dict)
+    #: Grows each time the graph is rebuilt.
+    generation: int = 0
+    #: App labels a rule asked about that cannot be found (see :meth:`unknown_app`).
+    notes: dict[str, str] = field(default_factory=dict)
+
+    # -- pickling: the graph is derived, rebuilt on first use -------------------
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        for derived in _DERIVED:
+            state.pop(derived, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    # -- the graph --------------------------------------------------------------
+
+    @cached_property
+    def loaded(self) -> LoadedGraph:
+        return build_graph(
+            {k: v for k, v in self.infos.items() if v.is_migration},
+            migrated_apps=self.migrated_apps,
+            unmigrated_apps=self.unmigrated_apps,
+            setting=self.setting,
+        )
+
+    @property
+    def graph(self):
+        """Django's ``MigrationGraph``, every migration on disk applied."""
+        return self.loaded.graph
+
+    @cached_property
+    def unreplaced(self) -> LoadedGraph:
+        """The graph with squashes *not* standing in for what they replace (Django
+        falls back to it when a ``migrate`` target is a replaced migration)."""
+        return build_graph(
+            {k: v for k, v in self.infos.items() if v.is_migration},
+            migrated_apps=self.migrated_apps,
+            unmigrated_apps=self.unmigrated_apps,
+            setting=self.setting,
+            replace=False,
+        )
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [*self.read_problems, *self.loaded.problems]
+
+    @cached_property
+    def _by_path(self) -> dict[str, MigrationKey]:
+        return {os.path.normcase(os.path.abspath(i.path)): k for k, i in self.infos.items()}
+
+    @cached_property
+    def _ancestors(self) -> dict[MigrationKey, frozenset[MigrationKey]]:
+        return {}
+
+    def setting(self, name: str) -> str | None:
+        """A setting's value as the settings modules say (for ``swappable_dependency``)."""
+        return setting_value(self.settings, self.root, name)
+
+    # -- nodes and files --------------------------------------------------------
+
+    def info(self, key: MigrationKey) -> MigrationInfo | None:
+        return self.infos.get(key)
+
+    def path_of(self, key: MigrationKey) -> str | None:
+        info = self.infos.get(key)
+        return info.path if info is not None else None
+
+    def node(self, key: MigrationKey) -> MigrationKey | None:
+        """The graph node for ``key``: itself, or the squash standing in for it."""
+        if key in self.graph.nodes:
+            return key
+        replacement = self.loaded.replaced_by.get(key)
+        return replacement if replacement in self.graph.nodes else None
+
+    def apps(self) -> list[str]:
+        """Labels of the apps with migrations in the graph, sorted."""
+        return sorted({key[0] for key in self.graph.nodes})
+
+    def is_own(self, key: MigrationKey) -> bool:
+        return key in self.own
+
+    def migrations_of(self, app_label: str) -> list[MigrationKey]:
+        """Every migration of an app on disk (replaced ones included), by name."""
+        return sorted(k for k in self.infos if k[0] == app_label and self.infos[k].is_migration)
+
+    # -- plans (Django's order) -------------------------------------------------
+
+    def forwards_plan(self, key: MigrationKey) -> list[MigrationKey]:
+        """``key``'s ancestors and ``key`` itself, in the order ``migrate`` applies them."""
+        node = self.node(key)
+        return self.graph.forwards_plan(node) if node is not None else []
+
+    def full_plan(self) -> list[MigrationKey]:
+        """Every migration, in the order ``migrate`` applies them to an empty database
+        (``MigrationExecutor.migration_plan(leaf_nodes, clean_start=True)``)."""
+        plan: list[MigrationKey] = []
+        seen: set[MigrationKey] = set()
+        for leaf in self.graph.leaf_nodes():
+            for key in self.graph.forwards_plan(leaf):
+                if key not in seen:
+                    seen.add(key)
+                    plan.append(key)
+        return plan
+
+    def ancestors(self, key: MigrationKey) -> frozenset[MigrationKey]:
+        """Every node ``key`` depends on, through any path (not ``key`` itself)."""
+        node = self.node(key)
+        if node is None:
+            return frozenset()
+        cached = self._ancestors.get(node)
+        if cached is None:
+            cached = frozenset(self.graph.forwards_plan(node)) - {node}
+            self._ancestors[node] = cached
+        return cached
+
+    # -- ProjectFacts: the graph half -------------------------------------------
+
+    def migration_of(self, path: str) -> MigrationKey | None:
+        key = self._by_path.get(os.path.normcase(os.path.abspath(path)))
+        return key if key is not None and self.infos[key].is_migration else None
+
+    def has_app(self, app_label: str) -> bool:
+        return any(key[0] == app_label for key in self.graph.nodes)
+
+    def is_ancestor(self, ancestor: MigrationKey, of: MigrationKey) -> bool:
+        node = self.node(ancestor)
+        return node is not None and node in self.ancestors(of)
+
+    def leaf(self, app_label: str) -> MigrationKey | None:
+        leaves = self.graph.leaf_nodes(app_label)
+        return leaves[-1] if leaves else None
+
+    def creators(self, app_label: str, model_name: str) -> tuple[MigrationKey, ...]:
+        lowered = model_name.lower()
+        return tuple(
+            key
+            for key in sorted(self.graph.nodes)
+            if key[0] == app_label
+            and any(name.lower() == lowered for name in self.infos[key].creates)
+        )
+
+    def unknown_app(self, app_label: str, path: str | None = None) -> None:
+        """A rule met an app label that is in neither the project nor the environment;
+        the caller says so once per label (:attr:`notes`)."""
+        self.notes.setdefault(app_label, path or "")
+
+    # -- changes ----------------------------------------------------------------
+
+    def refresh(self, paths: Iterable[str | Path] | None = None) -> set[MigrationKey]:
+        """Read again the files (all of them, by default) whose stamp changed on disk;
+        returns the keys whose info changed. A file that disappeared leaves the graph.
+
+        New migration files are not found here (that is a new :func:`load_project`).
+        """
+        changed: set[MigrationKey] = set()
+        wanted = None if paths is None else {os.path.abspath(p) for p in paths}
+        for key, info in list(self.infos.items()):
+            if wanted is not None and os.path.abspath(info.path) not in wanted:
+                continue
+            stamp = Stamp.of(Path(info.path))
+            if stamp == self.stamps.get(info.path):
+                continue
+            if stamp is None:
+                del self.infos[key]
+                self.stamps.pop(info.path, None)
+                changed.add(key)
+                continue
+            try:
+                data = Path(info.path).read_bytes()
+            except OSError:
+                continue
+            new = read_migration(info.path, key[0], key[1], data)
+            self.stamps[info.path] = stamp
+            if new != info:
+                self.infos[key] = new
+                changed.add(key)
+        if changed:
+            self._invalidate()
+        return changed
+
+    def with_source(self, path: str, text: str | bytes) -> Project:
+        """A copy of this project in which the migration at ``path`` has ``text``
+        (a fixed file, an editor's unsaved buffer). ``self`` is unchanged."""
+        key = self.migration_of(path) or self._by_path.get(os.path.normcase(os.path.abspath(path)))
+        if key is None:
+            return self
+        old = self.infos[key]
+        new = read_migration(old.path, key[0], key[1], text)
+        if new == old:
+            return self
+        copy = replace(self, infos={**self.infos, key: new}, stamps=dict(self.stamps))
+        copy.generation = self.generation + 1
+        return copy
+
+    def _invalidate(self) -> None:
+        for derived in _DERIVED:
+            self.__dict__.pop(derived, None)
+        self.generation += 1
+
+
+_DERIVED = ("loaded", "unreplaced", "_by_path", "_ancestors")
+
+
+# -- building ---------------------------------------------------------------------
+
+
+def load_project(
+    root: Path,
+    *,
+    environment: Environment | None = None,
+    settings: Settings | None = None,
+) -> Project:
+    """Read every migration of the project under ``root`` and of the apps it depends on.
+
+    The project's own migrations are found as ``check`` finds them
+    (:func:`.sources.project_migrations`); an app they depend on, or that
+    ``INSTALLED_APPS`` names, and that the project does not contain is looked up in
+    ``environment`` (this tool's ``sys.path`` by default) and its migrations read from
+    there. Nothing is imported.
+    """
+    root = Path(os.path.abspath(root))
+    environment = environment or Environment.current()
+    settings = settings if settings is not None else read_settings(root)
+    infos: dict[MigrationKey, MigrationInfo] = {}
+    stamps: dict[str, Stamp] = {}
+    problems: list[Problem] = [Problem("settings", c) for c in settings.conflicts]
+
+    def add(path: Path, label: str, name: str) -> None:
+        key = (label, name)
+        if key in infos:
+            problems.append(
+                Problem(
+                    "duplicate",
+                    f"two files for migration {label}.{name}: {infos[key].path} and {path} "
+                    "(the first is used)",
+                    key,
+                    str(path),
+                )
+            )
+            return
+        stamp = Stamp.of(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            problems.append(Problem("unreadable", f"cannot read {path}: {exc}", key, str(path)))
+            return
+        info = read_migration(str(path), label, name, data)
+        infos[key] = info
+        if stamp is not None:
+            stamps[str(path)] = stamp
+        for message in info.problems:
+            kind = "not-a-migration" if not info.is_migration else "static"
+            problems.append(Problem(kind, f"{path}: {message}", key, str(path)))
+
+    for file in project_migrations(root, settings):
+        add(file.path, file.app_label, file.name)
+    own = frozenset(infos)
+    migrated = {key[0] for key in own}
+
+    # Installed apps, read from the settings: label -> package.
+    installed: dict[str, str] = {}
+    for entry in settings.installed_apps:
+        found = environment.installed_app(entry, first=[root])
+        if found is not None:
+            installed.setdefault(found[0], found[1])
+        else:
+            problems.append(
+                Problem(
+                    "environment",
+                    f"INSTALLED_APPS names {entry!r}, which is neither in the project nor in "
+                    f"the environment ({_where(environment)})",
+                )
+            )
+
+    # Apps the project does not contain: those installed, and those its migrations (and
+    # theirs, transitively) depend on, looked up in the environment.
+    unmigrated: set[str] = set()
+    looked: set[str] = set(migrated)
+    wanted: list[str] = [label for label in installed if label not in migrated]
+    wanted += [label for key in sorted(own) for label in _labels(infos[key], settings, root)]
+    migration_modules = dict(settings.migration_modules)
+    while wanted:
+        label = wanted.pop(0)
+        if label in looked:
+            continue
+        looked.add(label)
+        app = find_app(
+            label,
+            environment,
+            installed=installed,
+            migration_modules=migration_modules,
+            first=[root],
+        )
+        if app is None:
+            continue  # the graph reports what depends on it ("Dependency on unknown app")
+        installed.setdefault(label, app.package)
+        if app.migrations is None:
+            unmigrated.add(label)
+            continue
+        migrated.add(label)
+        for name in migration_names(app.migrations):
+            add(app.migrations / f"{name}.py", label, name)
+            if (label, name) in infos:
+                wanted += _labels(infos[(label, name)], settings, root)
+
+    return Project(
+        root=root,
+        settings=settings,
+        environment=environment,
+        infos=infos,
+        own=own,
+        unmigrated_apps=frozenset(unmigrated),
+        migrated_apps=frozenset(migrated),
+        installed_labels=frozenset(installed) | frozenset(migrated),
+        app_packages=installed,
+        read_problems=tuple(problems),
+        stamps=stamps,
+    )
+
+
+def setting_value(settings: Settings, root: Path, name: str) -> str | None:
+    """A string setting as the settings modules under ``root`` set it (``AUTH_USER_MODEL``
+    defaults to ``auth.User``); ``None`` when none does."""
+    if name == "AUTH_USER_MODEL":
+        return settings.user_model
+    for path in find_settings_modules(root):
+        value = (read_module(path) or {}).get(name)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _labels(info: MigrationInfo, settings: Settings, root: Path) -> list[str]:
+    """The other apps a migration names in ``dependencies`` and ``run_before``."""
+    labels = []
+    for dep in (*info.dependencies, *info.run_before):
+        label = dep.app_label
+        if dep.swappable:
+            value = setting_value(settings, root, dep.swappable)
+            label = value.split(".", 1)[0] if value else ""
+        if label and label != info.app_label:
+            labels.append(label)
+    return labels
+
+
+def _where(environment: Environment) -> str:
+    return f"python {environment.python}" if environment.python else "this tool's sys.path"
+
+
+def iter_problems(project: Project, *, refusing_only: bool = False) -> Iterator[Problem]:
+    for problem in project.problems:
+        if not refusing_only or problem.django_refuses:
+            yield problem
