@@ -116,6 +116,29 @@ class Environment:
                 return init
         return None
 
+    def django_version(self) -> tuple[int, ...] | None:
+        """``django.VERSION`` of the Django this environment has, read statically."""
+        path = self.module_file("django")
+        if path is None or path.name != "__init__.py":
+            return None
+        try:
+            tree = ast.parse(path.read_bytes())
+        except (OSError, SyntaxError, ValueError):
+            return None
+        for stmt in tree.body:
+            if (
+                isinstance(stmt, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == "VERSION" for t in stmt.targets)
+                and isinstance(stmt.value, ast.Tuple)
+            ):
+                numbers = []
+                for element in stmt.value.elts:
+                    if not (isinstance(element, ast.Constant) and isinstance(element.value, int)):
+                        break
+                    numbers.append(element.value)
+                return tuple(numbers) or None
+        return None
+
     def installed_app(self, entry: str, first: Sequence[Path] = ()) -> tuple[str, str] | None:
         """``(label, package)`` of one ``INSTALLED_APPS`` entry, read statically.
 
