@@ -43,11 +43,18 @@ class FixAll:
 
 
 def fix_all(
-    analysis: Analysis, rules: Sequence[Rule], *, unsafe: bool, max_passes: int = MAX_PASSES
+    analysis: Analysis,
+    rules: Sequence[Rule],
+    *,
+    unsafe: bool,
+    max_passes: int = MAX_PASSES,
+    project: object | None = None,
 ) -> FixAll:
     """Apply the allowed fixes of ``analysis`` one at a time, analysing again after each.
 
     A file that does not parse is left alone; a fix whose result does not parse is skipped.
+    ``project`` is the project view the analysis had: each pass sees the file's new text in
+    it too (``with_source``), so that a fix of ``dependencies`` counts.
     """
     source = analysis.source
     if source is None:
@@ -75,13 +82,20 @@ def fix_all(
             except ValueError:  # overlapping edits inside one fix
                 skipped.add(key)
                 continue
-            after = analyze(new_text, source.path, rules=rules)
+            view = _with_source(project, source.path, new_text)
+            after = analyze(new_text, source.path, rules=rules, project=view)
             if new_text == result.text or any(f.code is None for f in after.findings):
                 skipped.add(key)
                 continue
-            result.text, result.analysis = new_text, after
+            result.text, result.analysis, project = new_text, after, view
             result.applied.append(f"{finding.code}: {fixes[0].title}")
             break
         else:
             break
     return result
+
+
+def _with_source(project: object | None, path: str | None, text: str) -> object | None:
+    """The project as it is once the file at ``path`` has ``text``."""
+    update = getattr(project, "with_source", None)
+    return update(path, text) if update is not None and path else project

@@ -31,6 +31,7 @@ from ..checks.registry import all_rules, get_rule
 from ..checks.source import SourceFile
 from ..config import Config, ConfigError, find_pyproject, iter_migration_files, load_pyproject
 from ..files import write_atomic
+from ..project import checking as project_view
 
 FORMATS = ("text", "json", "github", "sarif")
 #: Below this many files to analyse, worker processes cost more than they save.
@@ -66,6 +67,7 @@ class FileResult:
     diff: str = ""
     noqa_added: int = 0
     error: str | None = None  # an internal error (a bug of ours), with traceback
+    notes: list[str] = field(default_factory=list)  # what the project rules could not check
 
 
 def _codes_arg(value: str) -> tuple[str, ...]:
@@ -123,6 +125,7 @@ def check_file(
         import traceback
 
         result.error = traceback.format_exc()
+    result.notes = project_view.take_notes()
     return result
 
 
@@ -147,7 +150,8 @@ def _check_file(
             result.findings.append(whole_file_finding(f"cannot read file: {exc.strerror or exc}"))
             result.fixes.append([])
             return
-    analysis = analyze(data, str(path), rules=rules)
+    project = project_view.current()
+    analysis = analyze(data, str(path), rules=rules, project=project)
     if analysis.source is None:  # undecodable
         result.findings, result.fixes = analysis.findings, [[] for _ in analysis.findings]
         return
@@ -156,7 +160,7 @@ def _check_file(
     text = original
 
     if opts.fix or opts.diff:
-        fixed = fix_all(analysis, rules, unsafe=unsafe)
+        fixed = fix_all(analysis, rules, unsafe=unsafe, project=project)
         text, analysis, result.fixed = fixed.text, fixed.analysis, len(fixed.applied)
         if text != original:
             ast.parse(text)  # never write invalid Python, whatever went wrong above
@@ -198,7 +202,7 @@ def _check_file(
             text = analysis.source.apply(edits)
             ast.parse(text)
             write_atomic(path, text, encoding)
-            analysis = analyze(text, str(path), rules=rules)
+            analysis = analyze(text, str(path), rules=rules, project=project)
 
     result.findings = analysis.findings
     if opts.build_fixes:  # json shows each fix's edits; text only counts them
@@ -480,17 +484,22 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     continue
             jobs.append((str(file), data, codes, unsafe))
 
+    project = project_view.build(paths, jobs, rule_cache)  # None unless a rule needs it
+    project_view.install(project)
     workers = min(os.cpu_count() or 1, 8)
     if len(jobs) >= PARALLEL_THRESHOLD and workers > 1:
         from concurrent.futures import ProcessPoolExecutor
         from functools import partial
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        init = {"initializer": project_view.install, "initargs": (project,)} if project else {}
+        with ProcessPoolExecutor(max_workers=workers, **init) as pool:
             chunk = max(1, len(jobs) // (workers * 4))
             results = list(pool.map(partial(_check_job, opts=opts), jobs, chunksize=chunk))
     else:
         results = [_check_job(job, opts) for job in jobs]
 
+    for note in sorted({n for r in results for n in r.notes}):
+        err.write(f"note: {note}\n")
     errors = [r for r in results if r.error]
     for r in errors:
         err.write(f"error: internal error while checking {r.path} (please report this):\n{r.error}")
