@@ -19,11 +19,6 @@ APPS = [
 ]
 SETTINGS = 'AUTH_USER_MODEL = "accounts.User"\n'
 
-HEADER = "from django.db import migrations, models\n"
-FK_USER = (
-    "models.ForeignKey(on_delete=models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)"
-)
-
 FILES: dict[str, str] = {
     # -- accounts: the custom user model ------------------------------------------
     "accounts/models.py": """
