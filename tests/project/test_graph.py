@@ -161,8 +161,21 @@ def test_refresh_and_with_source_update_one_node(tmp_path: Path):
     assert p.refresh([path]) == {b}
     assert p.generation == generation + 1
     assert p.is_ancestor(("a", "0001_initial"), b)
+    # A change that keeps the links: the node's info is swapped, the graph is kept.
+    graph = p.graph
+    Path(path).write_text(migration(("a", "0001_initial"), creates="Other"))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000))
+    assert p.refresh([path]) == {b}
+    assert p.graph is graph and p.graph.nodes[b].creates == ("Other",)
+    assert p.creators("b", "other") == (b,)
+    # A new file named by the editor joins the graph; a deleted one leaves it.
+    new = tmp_path / "b/migrations/0002_next.py"
+    new.write_text(migration(b))
+    assert p.refresh([new]) == {("b", "0002_next")}
+    assert p.leaf("b") == ("b", "0002_next") and p.is_own(("b", "0002_next"))
+    new.unlink()
     Path(path).unlink()
-    assert p.refresh() == {b}
+    assert p.refresh() == {b, ("b", "0002_next")}
     assert not p.has_app("b")
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from django_migration_lsp.project.model import load_project
 from django_migration_lsp.project.rollback import plan as make_plan
+from django_migration_lsp.project.rollback import plan_past
 
 from .plan_apps import APPS, FILES, SETTINGS
 from .project import Project, fails, last_line, ok
@@ -216,3 +217,18 @@ def test_conflicting_leaves_are_refused_as_django_does(make_project):
     ours = plan_cli(project, "shop", "0002")
     assert ours.returncode == 2
     assert ours.stderr == f"django-migration-lsp plan: error: {expected}\n"
+
+
+def test_rolling_back_past_each_migration_is_migrate_to_its_parent(site: Project):
+    """What the editor's lens will show on every migration file: the steps of the command
+    that unapplies it, as Django plans them."""
+    project = load_project(site.root)
+    own = sorted(key for key in project.own if project.infos[key].is_migration)
+    assert len(own) == 14
+    for key in own:
+        past = plan_past(project, key)
+        ((app, parent),) = past.commands
+        assert app == key[0]
+        labels = [step.label for step in past.steps]
+        assert f"{key[0]}.{key[1]}" in labels or key not in project.graph.nodes, key
+        assert labels == django_plan(site, app, parent), key

@@ -104,8 +104,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(str(exc)) from None
 
     if args.format == "json":
-        json.dump(as_json(project, result), out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        out.write(json.dumps(as_json(project, result), indent=2, ensure_ascii=False) + "\n")
     else:
         out.write(render_text(project, result))
     return 0 if result.outcome == "ok" else 1

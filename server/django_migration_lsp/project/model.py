@@ -28,8 +28,10 @@ the graph is rebuilt from them on first use (a few milliseconds for 1,400 nodes)
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -38,7 +40,7 @@ from .environment import Environment, find_app, migration_names
 from .loader import LoadedGraph, Problem, build_graph
 from .reader import MigrationInfo, MigrationKey, read_migration
 from .settings import Settings, find_settings_modules, read_module, read_settings
-from .sources import project_migrations
+from .sources import migration_file, project_migrations
 
 #: What marks a project's root when no folder above holds ``manage.py``.
 ROOT_MARKERS = ("pyproject.toml", ".git")
@@ -255,55 +257,93 @@ class Project:
     # -- changes ----------------------------------------------------------------
 
     def refresh(self, paths: Iterable[str | Path] | None = None) -> set[MigrationKey]:
-        """Read again the files (all of them, by default) whose stamp changed on disk;
-        returns the keys whose info changed. A file that disappeared leaves the graph.
-
-        New migration files are not found here (that is a new :func:`load_project`).
+        """Read again the files whose stamp (mtime, size) changed on disk: all known
+        migrations by default, or ``paths`` (which may name new migration files of the
+        project: they are added). Returns the keys whose info changed; a file that
+        disappeared leaves the graph. Each file is read once, alone: a save updates its
+        own node, and the graph is rebuilt only if what links it changed.
         """
         changed: set[MigrationKey] = set()
         wanted = None if paths is None else {os.path.abspath(p) for p in paths}
         for key, info in list(self.infos.items()):
             if wanted is not None and os.path.abspath(info.path) not in wanted:
                 continue
+            if wanted is not None:
+                wanted.discard(os.path.abspath(info.path))
             stamp = Stamp.of(Path(info.path))
             if stamp == self.stamps.get(info.path):
                 continue
             if stamp is None:
                 del self.infos[key]
                 self.stamps.pop(info.path, None)
+                self._invalidate()
                 changed.add(key)
                 continue
             try:
                 data = Path(info.path).read_bytes()
             except OSError:
                 continue
-            new = read_migration(info.path, key[0], key[1], data)
             self.stamps[info.path] = stamp
-            if new != info:
-                self.infos[key] = new
+            if self._put(read_migration(info.path, key[0], key[1], data)):
                 changed.add(key)
-        if changed:
-            self._invalidate()
+        for path in sorted(wanted or ()):
+            found = migration_file(self.root, Path(path))
+            if found is None or found.key in self.infos:
+                continue
+            stamp = Stamp.of(found.path)
+            try:
+                data = found.path.read_bytes()
+            except OSError:
+                continue
+            if stamp is not None:
+                self.stamps[str(found.path)] = stamp
+            self._put(read_migration(str(found.path), found.app_label, found.name, data))
+            self.own = self.own | {found.key}
+            self.migrated_apps = self.migrated_apps | {found.app_label}
+            changed.add(found.key)
         return changed
 
     def with_source(self, path: str, text: str | bytes) -> Project:
         """A copy of this project in which the migration at ``path`` has ``text``
         (a fixed file, an editor's unsaved buffer). ``self`` is unchanged."""
-        key = self.migration_of(path) or self._by_path.get(os.path.normcase(os.path.abspath(path)))
+        key = self._by_path.get(os.path.normcase(os.path.abspath(path)))
         if key is None:
             return self
         old = self.infos[key]
         new = read_migration(old.path, key[0], key[1], text)
         if new == old:
             return self
-        copy = replace(self, infos={**self.infos, key: new}, stamps=dict(self.stamps))
-        copy.generation = self.generation + 1
+        copy = replace(self, infos=dict(self.infos), stamps=dict(self.stamps), notes=self.notes)
+        copy.generation = self.generation
+        copy._put(new)
         return copy
+
+    def _put(self, info: MigrationInfo) -> bool:
+        """Store a re-read info; ``False`` when nothing changed. The graph is kept (its
+        node values swapped) when the links are the same, else rebuilt on next use."""
+        key = info.key
+        old = self.infos.get(key)
+        if old == info:
+            return False
+        self.infos[key] = info
+        if old is not None and _links(old) == _links(info):
+            for derived in ("loaded", "unreplaced"):
+                loaded = self.__dict__.get(derived)
+                if loaded is not None and key in loaded.graph.nodes:
+                    loaded.graph.nodes[key] = info
+        else:
+            self._invalidate()
+        return True
 
     def _invalidate(self) -> None:
         for derived in _DERIVED:
             self.__dict__.pop(derived, None)
         self.generation += 1
+
+
+def _links(info: MigrationInfo) -> tuple:
+    """What of an info the graph is made of."""
+    return (info.is_migration, info.dependencies, info.run_before, info.replaces)
 
 
 _DERIVED = ("loaded", "unreplaced", "_by_path", "_ancestors")
@@ -312,7 +352,29 @@ _DERIVED = ("loaded", "unreplaced", "_by_path", "_ancestors")
 # -- building ---------------------------------------------------------------------
 
 
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Parsing a thousand files allocates millions of nodes that reference counting frees;
+    the cycle collector's default thresholds would walk the growing project many times."""
+    old = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 def load_project(
+    root: Path,
+    *,
+    environment: Environment | None = None,
+    settings: Settings | None = None,
+) -> Project:
+    with _fewer_collections():
+        return _load_project(root, environment=environment, settings=settings)
+
+
+def _load_project(
     root: Path,
     *,
     environment: Environment | None = None,

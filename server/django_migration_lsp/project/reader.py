@@ -22,6 +22,7 @@ import ast
 import hashlib
 import warnings
 from dataclasses import dataclass, field
+from functools import cache
 
 from ..checks.bindings import Bindings
 from ..checks.classes import ClassReader
@@ -100,6 +101,9 @@ class MigrationInfo:
     unapply: Unapply | None = None
     #: The file's git blob id (``git hash-object``), to compare with another commit.
     blob: str = ""
+    #: The rules' trigger words the file holds (``b"RunPython"``...): a rule whose words
+    #: are all absent cannot report on it, and the file need not be read again for it.
+    triggers: frozenset[bytes] = frozenset()
     #: What could not be read statically, in words.
     problems: tuple[str, ...] = field(default=(), compare=False)
 
@@ -116,6 +120,13 @@ class MigrationInfo:
         return f"{self.app_label}.{self.name}"
 
 
+@cache
+def _trigger_words() -> frozenset[bytes]:
+    from ..checks.registry import all_rules
+
+    return frozenset(t for rule in all_rules().values() for t in rule.triggers)
+
+
 def blob_id(data: bytes) -> str:
     """The id git gives these bytes as a blob (``git hash-object``)."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
@@ -128,7 +139,8 @@ def read_migration(path: str, app_label: str, name: str, data: bytes | str) -> M
     ``class_line == 0`` and the reason in ``problems``.
     """
     raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
-    base = MigrationInfo(app_label, name, path, blob=blob_id(raw))
+    words = frozenset(t for t in _trigger_words() if t in raw)
+    base = MigrationInfo(app_label, name, path, blob=blob_id(raw), triggers=words)
     try:
         text = decode_source(data)[0] if isinstance(data, bytes) else data
         with warnings.catch_warnings():

@@ -266,7 +266,8 @@ def build_plan(
         path = info.path if info is not None else ""
         step = Step(key, path, own=project.is_own(key), atomic=info.atomic if info else True)
         if info is not None:
-            step.findings = _findings(path, rules, analyze, config)
+            if any(not r.triggers or set(r.triggers) & info.triggers for r in rules):
+                step.findings = _findings(path, rules, analyze, config)
             unapply = info.unapply
             if unapply is not None and UNAPPLY_VERDICTS[unapply.kind] is not None:
                 step.findings.append(_unapply_finding(unapply))
@@ -357,13 +358,21 @@ def parent_in_app(project: Project, result: RollbackPlan, key: MigrationKey) -> 
 
 
 def plan_past(project: Project, key: MigrationKey, *, config=None) -> RollbackPlan:
-    """What rolling back past one migration means: it and every migration that depends on
-    it, dependents first (``graph.backwards_plan``) — for the editor's lens on that file."""
-    node = project.node(key)
-    keys = project.graph.backwards_plan(node) if node is not None else []
-    result = build_plan(project, f"before {key[0]}.{key[1]}", keys, config=config)
-    if node is not None:
-        result.commands = [(node[0], parent_in_app(project, result, node))]
+    """What rolling back past one migration means, for the editor's lens on its file:
+    ``migrate APP <its parent in the app>`` (``zero`` for the app's first), the command
+    that unapplies it; the plan lists it and everything that depends on it (and, after a
+    branch, its siblings: that command unapplies them too).
+
+    A replaced migration is planned as Django 4.0+ does, on the graph without squashes.
+    """
+    graph = (project.loaded if key in project.graph.nodes else project.unreplaced).graph
+    node = graph.node_map.get(key)
+    if node is None:
+        return RollbackPlan(f"before {key[0]}.{key[1]}", [])
+    parents = sorted(p.key for p in node.parents if p.key[0] == key[0])
+    target = (key[0], parents[-1][1] if parents else None)
+    result = plan_targets(project, [target], config=config)
+    result.target = f"before {key[0]}.{key[1]}"
     return result
 
 

@@ -26,6 +26,10 @@ class MigrationFile:
     app_label: str
     name: str
 
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.app_label, self.name)
+
 
 def project_migrations(
     root: Path, settings: Settings, config: Config | None = None
@@ -40,17 +44,31 @@ def project_migrations(
     found: list[MigrationFile] = []
     labels: dict[Path, str] = {}  # one AppConfig read per migrations package
     for path in iter_migration_files([root], config):
-        name = path.stem
-        if not name or name[0] in "_~" or "." in name:
-            continue
-        package = path.parent
-        rel = config.relative(path)
-        if package.name != "migrations" and "migrations" in rel.parts[:-2]:
-            continue  # a sub-package of a migrations package: Django does not load it
-        app_package = package.parent.name
-        if not app_package:
-            continue
-        if package not in labels:
-            labels[package] = app_label(app_package, str(path))
-        found.append(MigrationFile(path, labels[package], name))
+        file = _migration(path, config, labels)
+        if file is not None:
+            found.append(file)
     return found
+
+
+def migration_file(root: Path, path: Path, config: Config | None = None) -> MigrationFile | None:
+    """:func:`project_migrations` for one file (a new file the editor reports)."""
+    config = config or load_config(root)
+    if not config.is_migration(path):
+        return None
+    return _migration(path, config, {})
+
+
+def _migration(path: Path, config: Config, labels: dict[Path, str]) -> MigrationFile | None:
+    name = path.stem
+    if not name or name[0] in "_~" or "." in name:
+        return None
+    package = path.parent
+    rel = config.relative(path)
+    if package.name != "migrations" and "migrations" in rel.parts[:-2]:
+        return None  # a sub-package of a migrations package: Django does not load it
+    app_package = package.parent.name
+    if not app_package:
+        return None
+    if package not in labels:
+        labels[package] = app_label(app_package, str(path))
+    return MigrationFile(path, labels[package], name)
