@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from tests.rollback.plan_apps import plan_documented
 from tests.rollback.project import Project, dedent, last_line, ok
 
 LEDGER = {
@@ -89,6 +90,7 @@ def test_reported_fixed_and_django_agrees(make_project):
     found = project.check()
     assert found.returncode == 1
     assert found.stdout.splitlines()[0] == FINDING
+    plan_documented(found.stdout, last_line(before.stderr))
 
     fixed = project.check("--fix", "--unsafe-fixes")
     assert fixed.returncode == 0, fixed.stdout

@@ -9,6 +9,21 @@ Apps (``INSTALLED_APPS`` order): ``accounts`` (the user model), ``ledger``, ``sh
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from .project import ADDRESS
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "rollback-plan.md"
+
+
+def plan_documented(*outputs: str) -> None:
+    """Assert that docs/rollback-plan.md shows these real outputs verbatim (addresses aside)."""
+    docs = ADDRESS.sub("", DOC.read_text(encoding="utf-8"))
+    for output in outputs:
+        text = ADDRESS.sub("", output.strip("\n"))
+        assert text in docs, f"docs/rollback-plan.md lacks:\n{output}"
+
+
 APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",

@@ -19,7 +19,7 @@ from django_migration_lsp.project.model import load_project
 from django_migration_lsp.project.rollback import plan as make_plan
 from django_migration_lsp.project.rollback import plan_past
 
-from .plan_apps import APPS, FILES, SETTINGS
+from .plan_apps import APPS, FILES, SETTINGS, plan_documented
 from .project import Project, fails, last_line, ok
 
 #: ``migrate APP TARGET`` targets, rolled back from a fully migrated database.
@@ -100,6 +100,7 @@ def test_cli_json_shape_and_verdicts(site: Project):
     assert data["outcome"] == "blocked"
     assert data["undone_before_stop"] == ["shop.0005_order_status_index", "shop.0004_order_status"]
     assert data["problems"] == []
+    plan_documented(proc.stdout)
 
 
 def test_blocked_rollback_stops_where_the_plan_says(site: Project, tmp_path):
@@ -119,6 +120,7 @@ def test_blocked_rollback_stops_where_the_plan_says(site: Project, tmp_path):
         assert unapplied == plan["undone_before_stop"]
         assert site.applied("shop")[-1] == "0003_backfill_note"
         assert plan["stops_at"] == "shop.0003_backfill_note"
+        plan_documented(rollback.stdout, error)
     finally:
         (site.root / "db.sqlite3").write_bytes(before)
 
@@ -144,6 +146,8 @@ def test_a_failure_that_djangos_plan_does_not_foresee(site: Project):
         assert plan["undone_before_stop"] == ["shop.0005_order_status_index"]
         assert "0004_account_locked" in site.applied("ledger")
         assert "0005_order_status_index" not in site.applied("shop")
+        text = plan_cli(site, "ledger", "0001").stdout
+        plan_documented(django, text, rollback.stdout, last_line(rollback.stderr))
     finally:
         (site.root / "db.sqlite3").write_bytes(before)
 
@@ -161,6 +165,7 @@ def test_text_output_and_exit_status(site: Project):
     assert stop.returncode == 1
     assert "Stops at step 3, shop.0003_backfill_note" in stop.stdout
     assert "python manage.py migrate --fake shop 0002_order_note" in stop.stdout
+    plan_documented(stop.stdout)
 
 
 @pytest.mark.parametrize(
@@ -182,6 +187,8 @@ def test_errors_are_djangos(site: Project, args, django_args):
     assert ours.returncode == 2
     assert ours.stdout == ""
     assert ours.stderr == f"django-migration-lsp plan: error: {expected}\n"
+    if args == ("ledger", "0002"):
+        plan_documented(ours.stderr)
 
 
 def test_noqa_does_not_unblock_the_rollback(make_project):
@@ -232,3 +239,48 @@ def test_rolling_back_past_each_migration_is_migrate_to_its_parent(site: Project
         labels = [step.label for step in past.steps]
         assert f"{key[0]}.{key[1]}" in labels or key not in project.graph.nodes, key
         assert labels == django_plan(site, app, parent), key
+
+
+@pytest.mark.parametrize(
+    ("target", "rows", "stop"),
+    [
+        (("shop", "0002"), ["INSERT INTO shop_order (note, status) VALUES ('gift', 'new')"], 3),
+        (
+            ("ledger", "0001"),
+            [
+                "INSERT INTO accounts_user (password, email) VALUES ('x', 'a@example.com')",
+                "INSERT INTO ledger_account (owner_id, locked) VALUES (1, 1)",
+            ],
+            2,
+        ),
+    ],
+    ids=["blocked", "fails"],
+)
+def test_the_fake_recipe_gets_past_the_stop(site: Project, target, rows, stop):
+    """The commands under "What to do", run for real, leave the database where the
+    rollback was going: every step of the plan unapplied (the stop only recorded so)."""
+    before = (site.root / "db.sqlite3").read_bytes()
+    try:
+        for sql in rows:
+            site.query(sql)
+        proc = plan_cli(site, *target)
+        data = json.loads(plan_cli(site, *target, "--format", "json").stdout)
+        commands = [
+            line.split("#")[0].split()[2:]
+            for line in proc.stdout.splitlines()
+            if line.startswith("        python manage.py migrate")
+        ]
+        assert commands[1][:2] == ["migrate", "--fake"]
+        first = site.manage(*commands[0], "--no-input")
+        assert first.returncode != 0  # the rollback stops at the stop, as planned
+        for command in commands[1:]:
+            ok(site.manage(*command, "--no-input"))
+        applied = {
+            f"{app}.{name}"
+            for app in ("accounts", "ledger", "shop", "hounds")
+            for name in site.applied(app)
+        }
+        assert applied.isdisjoint(step["migration"] for step in data["steps"])
+        assert data["steps"][stop - 1]["migration"] == data["stops_at"]
+    finally:
+        (site.root / "db.sqlite3").write_bytes(before)

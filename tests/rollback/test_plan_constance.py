@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 
+from .plan_apps import plan_documented
 from .project import Project, fails, ok
 from .test_constance import SETTINGS, constance_site, upgrade_from_3x  # noqa: F401
 
@@ -46,6 +47,7 @@ def test_plan_shows_0003_drop_pickle_blocking_a_downgrade(make_project, constanc
 
     text = plan(project, "constance", "0001").stdout
     assert "python manage.py migrate --fake constance 0002_migrate_from_old_table" in text
+    plan_documented(text.replace(str(constance_site), "<site-packages>"))
 
 
 def test_another_interpreter_with_python(make_project, constance_site, tmp_path):  # noqa: F811

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from .plan_apps import APPS, FILES, SETTINGS
+from .plan_apps import APPS, FILES, SETTINGS, plan_documented
 from .project import SETTINGS_PY, Project, dedent, ok
 
 NEW = {
@@ -120,6 +120,8 @@ def test_to_ref_unapplies_what_the_release_did_not_have(make_project):
         for name in project.applied(app)
     }
     assert now == at_41
+    text = project.run("-m", "django_migration_lsp", "plan", "--to-ref", "release-41").stdout
+    plan_documented(text)
 
 
 def test_unknown_ref_and_no_repository(make_project):

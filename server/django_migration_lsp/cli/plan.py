@@ -280,7 +280,7 @@ def render_text(project, result) -> str:
 
 
 def _what_to_do(project, result, index, reason) -> list[str]:
-    from ..project.rollback import parent_in_app, relative_path
+    from ..project.rollback import fake_past_stop, relative_path
 
     stop = result.steps[index]
     app, name = stop.key
@@ -313,15 +313,13 @@ def _what_to_do(project, result, index, reason) -> list[str]:
         out.append(f"        {command}")
     if stop.own:
         out.extend(_bullet("Or skip its reverse with --fake, and live with what it leaves behind:"))
-    before = parent_in_app(project, result, stop.key)
-    commands = []
+    rollback = [f"python manage.py migrate {a} {n}" for a, n in result.commands]
+    app, before, faked = fake_past_stop(project, result)
+    commands: list[tuple[str, str]] = []
     if index:
-        commands.append(
-            (
-                f"python manage.py migrate {app} {name}",
-                f"undoes {_steps(list(range(1, index + 1)))}",
-            )
-        )
+        done = _steps(list(range(1, index + 1)))
+        commands += [(c, "") for c in rollback[:-1]]
+        commands.append((rollback[-1], f"undoes {done}, stops at step {index + 1}"))
     commands.append(
         (
             f"python manage.py migrate --fake {app} {before}",
@@ -329,10 +327,19 @@ def _what_to_do(project, result, index, reason) -> list[str]:
         )
     )
     if stop is not result.steps[-1]:
-        for target_app, target in result.commands:
-            commands.append((f"python manage.py migrate {target_app} {target}", "the rest"))
+        commands += [(c, "") for c in rollback[:-1]]
+        commands.append((rollback[-1], "the rest"))
     pad = max(len(c) for c, _ in commands)
-    out.extend(f"        {c:<{pad}}  # {why}" for c, why in commands)
+    out.extend(f"        {c:<{pad}}  # {why}" if why else f"        {c}" for c, why in commands)
+    extra = [f"{a}.{n}" for a, n in faked if (a, n) != stop.key]
+    if extra:
+        out.extend(
+            _para(
+                f"That --fake also records {', '.join(extra)} as unapplied without running "
+                "their reverse: they depend on the same parent.",
+                "    ",
+            )
+        )
     out.extend(
         _para(
             f"What {name} did to the data and the schema stays in the database, and the "

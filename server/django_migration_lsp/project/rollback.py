@@ -206,9 +206,10 @@ def _plan(
     targets: Sequence[tuple[str, str | None]],
     *,
     replaced_fallback: bool,
+    unapplied: frozenset[MigrationKey] = frozenset(),
 ) -> tuple[list[MigrationKey], bool]:
     graph = loaded.graph
-    applied = set(graph.nodes) | set(loaded.replaced_by)
+    applied = (set(graph.nodes) | set(loaded.replaced_by)) - unapplied
     plan: list[MigrationKey] = []
 
     def unapply(start: MigrationKey) -> None:
@@ -355,6 +356,26 @@ def parent_in_app(project: Project, result: RollbackPlan, key: MigrationKey) -> 
     node = graph.node_map.get(key)
     parents = sorted(p.key for p in node.parents if p.key[0] == key[0]) if node else []
     return parents[-1][1] if parents else "zero"
+
+
+def fake_past_stop(project: Project, result: RollbackPlan) -> tuple[str, str, list[MigrationKey]]:
+    """Once the rollback has stopped: ``(app, name)`` for ``migrate --fake APP NAME``, which
+    records the stop as unapplied without running it, and every migration that command
+    records so (the stop, and whatever else still applied depends on NAME in that app)."""
+    index = result.stop
+    if index is None:
+        raise ValueError("the rollback does not stop")
+    stop = result.steps[index].key
+    name = parent_in_app(project, result, stop)
+    loaded = project.unreplaced if result.unreplaced else project.loaded
+    keys, _ = _plan(
+        loaded,
+        project,
+        [(stop[0], None if name == "zero" else name)],
+        replaced_fallback=False,
+        unapplied=frozenset(s.key for s in result.steps[:index]),
+    )
+    return stop[0], name, keys
 
 
 def plan_past(project: Project, key: MigrationKey, *, config=None) -> RollbackPlan:
