@@ -254,3 +254,36 @@ def test_another_interpreters_sys_path(tmp_path: Path):
     (tmp_path / "fake").chmod(0o755)
     with pytest.raises(InterpreterError, match="did not print its sys.path"):
         Environment.of_python(str(tmp_path / "fake"))
+
+
+def test_migration_modules_relocate_a_package(tmp_path: Path):
+    write(
+        tmp_path,
+        {
+            "manage.py": "",
+            "settings.py": """
+                INSTALLED_APPS = ["shop", "vendor"]
+                MIGRATION_MODULES = {"shop": "shop.db_migrations", "vendor": "site_mig.vendor"}
+            """,
+            "shop/__init__.py": "",
+            "shop/db_migrations/__init__.py": "",
+            "shop/db_migrations/0001_initial.py": migration(("vendor", "0001_initial")),
+            "site_mig/__init__.py": "",
+            "site_mig/vendor/__init__.py": "",
+            "site_mig/vendor/0001_initial.py": migration(creates="Part"),
+            ".venv/lib/site/vendor/__init__.py": "",
+            ".venv/lib/site/vendor/migrations/__init__.py": "",
+            ".venv/lib/site/vendor/migrations/0001_initial.py": migration(("vendor", "0009")),
+        },
+    )
+    env = Environment((str(tmp_path / ".venv/lib/site"),))
+    p = load_project(tmp_path, environment=env)
+    assert p.forwards_plan(("shop", "0001_initial")) == [
+        ("vendor", "0001_initial"),
+        ("shop", "0001_initial"),
+    ]
+    assert p.path_of(("vendor", "0001_initial")) == str(
+        tmp_path / "site_mig/vendor/0001_initial.py"
+    )
+    assert p.is_own(("shop", "0001_initial")) and p.is_own(("vendor", "0001_initial"))
+    assert p.problems == []

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
+from ..config import SKIP_DIRS
 from .environment import Environment, find_app, migration_names
 from .loader import LoadedGraph, Problem, build_graph
 from .reader import MigrationInfo, MigrationKey, read_migration
@@ -478,7 +479,9 @@ def _load_project(
         settings=settings,
         environment=environment,
         infos=infos,
-        own=own,
+        # A package of the project that the discovery did not find (a MIGRATION_MODULES
+        # folder, until discovery reads them) is still the project's own.
+        own=own | {k for k, v in infos.items() if k not in own and _inside(root, v.path)},
         unmigrated_apps=frozenset(unmigrated),
         migrated_apps=frozenset(migrated),
         installed_labels=frozenset(installed) | frozenset(migrated),
@@ -486,6 +489,15 @@ def _load_project(
         read_problems=tuple(problems),
         stamps=stamps,
     )
+
+
+def _inside(root: Path, path: str) -> bool:
+    """Is ``path`` a file of the project under ``root`` (not of a virtualenv in it)?"""
+    try:
+        rel = Path(path).relative_to(root)
+    except ValueError:
+        return False
+    return not any(part in SKIP_DIRS or part.startswith(".") for part in rel.parts[:-1])
 
 
 def setting_value(settings: Settings, root: Path, name: str) -> str | None:
