@@ -284,3 +284,24 @@ def test_the_fake_recipe_gets_past_the_stop(site: Project, target, rows, stop):
         assert data["steps"][stop - 1]["migration"] == data["stops_at"]
     finally:
         (site.root / "db.sqlite3").write_bytes(before)
+
+
+def test_a_broken_graph_is_reported_above_the_plan(make_project):
+    files = dict(FILES)
+    files["hounds/migrations/0002_count_badges.py"] = "def (:\n"  # mid-edit
+    files["shop/migrations/0005_order_status_index.py"] = FILES[
+        "shop/migrations/0005_order_status_index.py"
+    ].replace('("ledger", "0004_account_locked")', '("ledger", "0009_gone")')
+    project = make_project(APPS, files, settings=SETTINGS)
+    django = project.migrate("shop", "0003", "--plan")
+    assert django.returncode != 0  # Django's loader refuses the project
+    proc = plan_cli(project, "shop", "0003", "--format", "json")
+    data = json.loads(proc.stdout)
+    assert [p["kind"] for p in data["problems"]] == ["unreadable", "missing-node"]
+    assert data["problems"][1]["message"] == (
+        "Migration shop.0005_order_status_index dependencies reference nonexistent parent "
+        "node ('ledger', '0009_gone')"
+    )
+    text = plan_cli(project, "shop", "0003").stdout
+    assert text.startswith("warning: ")
+    assert "`migrate` does not start until it is fixed" in text

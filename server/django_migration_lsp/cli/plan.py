@@ -147,7 +147,7 @@ def _ref_notes(project, at, result) -> list[str]:
 def as_json(project, result) -> dict:
     from ..project.rollback import relative_path
 
-    stop = result.stop
+    stop = result.stops_at
     return {
         "target": result.target,
         "steps": [
@@ -170,10 +170,10 @@ def as_json(project, result) -> dict:
             }
             for step in result.steps
         ],
-        "stops_at": result.steps[stop].label if stop is not None else None,
+        "stops_at": stop.label if stop is not None else None,
         "outcome": result.outcome,
-        "undone_before_stop": [s.label for s in result.steps[:stop]] if stop is not None else [],
-        "not_reached": [s.label for s in result.steps[stop + 1 :]] if stop is not None else [],
+        "undone_before_stop": [s.label for s in result.undone_before_stop],
+        "not_reached": [s.label for s in result.not_reached],
         "commands": [f"python manage.py migrate {a} {n}" for a, n in result.commands],
         "problems": [{"kind": p.kind, "message": p.message} for p in result.problems],
         "notes": result.notes,
@@ -373,3 +373,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except Exception:  # a bug of ours: say so, exit 2
+        import traceback
+
+        sys.stderr.write(
+            "django-migration-lsp plan: internal error (please report this):\n"
+            + traceback.format_exc()
+        )
+        return 2

@@ -40,6 +40,7 @@ class Problem:
     ``unknown-app`` (on an app that is not found), ``no-migrations`` (on an app
     without migrations), ``swappable`` (a ``swappable_dependency`` on a setting that
     is not read statically), ``cycle``, ``duplicate`` (two files for one node),
+    ``unreadable`` (a migration file that does not parse: Django cannot import it),
     ``not-a-migration`` (no ``class Migration``), ``static`` (a value in a migration
     that is not read statically), ``settings``, ``environment``.
     """
@@ -52,7 +53,7 @@ class Problem:
     @property
     def django_refuses(self) -> bool:
         """Would Django's loader raise on this (``migrate`` would not start)?"""
-        return self.kind in ("missing-node", "unknown-app", "no-migrations", "cycle")
+        return self.kind in ("missing-node", "unknown-app", "no-migrations", "cycle", "unreadable")
 
 
 @dataclass

@@ -39,7 +39,7 @@ from pathlib import Path
 from ..config import SKIP_DIRS
 from .environment import Environment, find_app, migration_names
 from .loader import LoadedGraph, Problem, build_graph
-from .reader import MigrationInfo, MigrationKey, read_migration
+from .reader import NO_MIGRATION_CLASS, MigrationInfo, MigrationKey, read_migration
 from .settings import Settings, find_settings_modules, read_module, read_settings
 from .sources import migration_file, project_migrations
 
@@ -182,10 +182,6 @@ class Project:
             return key
         replacement = self.loaded.replaced_by.get(key)
         return replacement if replacement in self.graph.nodes else None
-
-    def apps(self) -> list[str]:
-        """Labels of the apps with migrations in the graph, sorted."""
-        return sorted({key[0] for key in self.graph.nodes})
 
     def is_own(self, key: MigrationKey) -> bool:
         return key in self.own
@@ -420,7 +416,12 @@ def _load_project(
         if stamp is not None:
             stamps[str(path)] = stamp
         for message in info.problems:
-            kind = "not-a-migration" if not info.is_migration else "static"
+            if info.is_migration:
+                kind = "static"
+            elif message == NO_MIGRATION_CLASS:
+                kind = "not-a-migration"
+            else:  # Django cannot import it: a syntax error, undecodable bytes
+                kind = "unreadable"
             problems.append(Problem(kind, f"{path}: {message}", key, str(path)))
 
     for file in project_migrations(root, settings):
@@ -527,9 +528,3 @@ def _labels(info: MigrationInfo, settings: Settings, root: Path) -> list[str]:
 
 def _where(environment: Environment) -> str:
     return f"python {environment.python}" if environment.python else "this tool's sys.path"
-
-
-def iter_problems(project: Project, *, refusing_only: bool = False) -> Iterator[Problem]:
-    for problem in project.problems:
-        if not refusing_only or problem.django_refuses:
-            yield problem

@@ -31,6 +31,7 @@ from ..checks.syntax import dotted_name, iter_statements
 
 MigrationKey = tuple[str, str]
 
+NO_MIGRATION_CLASS = "no `class Migration` in the file"
 SWAPPABLE = "django.db.migrations.swappable_dependency"
 SETTINGS = "django.conf.settings"
 #: Operations that bring a model into the state under a name: ``(callee, name argument)``.
@@ -175,7 +176,7 @@ class _Reader:
         }
         migration = classes.get("Migration")
         if migration is None:
-            return _with(self.base, problems=("no `class Migration` in the file",))
+            return _with(self.base, problems=(NO_MIGRATION_CLASS,))
         values = self._class_values(migration)
         dependencies = self._dependencies(values.get("dependencies"), "dependencies")
         run_before = self._dependencies(values.get("run_before"), "run_before")

@@ -118,8 +118,14 @@ class RollbackPlan:
 
     @property
     def undone_before_stop(self) -> list[Step]:
+        """The steps a real ``migrate`` has undone when it stops (none if it does not)."""
         index = self.stop
-        return self.steps[:index] if index is not None else list(self.steps)
+        return self.steps[:index] if index is not None else []
+
+    @property
+    def not_reached(self) -> list[Step]:
+        index = self.stop
+        return self.steps[index + 1 :] if index is not None else []
 
 
 # -- targets, with Django's messages --------------------------------------------------
