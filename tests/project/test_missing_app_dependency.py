@@ -157,6 +157,12 @@ def test_no_project_and_no_django_when_no_rule_needs_it(make_project):
     assert run("check", "--select", "DJM001,DJM002,DJM003") == "0 False"
     assert run("check", "hounds/migrations/0001_initial.py") == "0 False"  # no get_model
     assert run("check") == "1 True"
+    # Calls that name only the file's own app need no graph either.
+    own = HOUNDS["hounds/migrations/0002_count_badges.py"].replace(
+        '"ledger", "Badge"', '"hounds", "Hound"'
+    )
+    project.write({"hounds/migrations/0002_count_badges.py": own})
+    assert run("check") == "0 False"
 
 
 def test_rule_without_project_reports_nothing():

@@ -154,6 +154,12 @@ class Rule:
     def check(self, ctx: MigrationContext) -> Iterator[Finding]:
         raise NotImplementedError
 
+    def could_use_project(self, path: str, data: bytes) -> bool:
+        """For a rule that ``needs_project``: could it report on this file, which holds
+        one of its triggers? A cheap look at the bytes, so that callers skip building
+        the project when no file could use it. ``True`` when unsure."""
+        return True
+
     def fixes(self, source: SourceFile, finding: Finding) -> list[Fix]:
         """Build the fixes for one of this rule's findings (lazily, on demand)."""
         return []

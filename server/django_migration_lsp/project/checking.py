@@ -2,9 +2,9 @@
 
 ``check`` calls :func:`build` with the files it is about to analyse. The project is
 built (every migration read, the graph made) only when one of the selected rules
-declares ``needs_project`` and one of those files could trigger it (its bytes hold the
-rule's trigger words): otherwise ``check`` stays the per-file pass it always was, and
-Django is not even imported.
+declares ``needs_project`` and one of those files could use it (its bytes hold the rule's
+trigger words, and ``Rule.could_use_project`` does not rule it out): otherwise ``check``
+stays the per-file pass it always was, and Django is not even imported.
 
 The view is held per process: :func:`install` sets it (in the main process, and in each
 worker as the ``ProcessPoolExecutor`` initializer, which pickles the project once per
@@ -39,8 +39,15 @@ def build(
     needing = {r.code: r for rules in rule_sets.values() for r in rules if r.needs_project}
     if not needing or not paths:
         return None
-    triggers = [t for r in needing.values() for t in r.triggers]
-    if not any(data is not None and any(t in data for t in triggers) for _, data, *_ in files):
+    if not any(
+        data is not None
+        and any(
+            (not r.triggers or any(t in data for t in r.triggers))
+            and r.could_use_project(path, data)
+            for r in needing.values()
+        )
+        for path, data, *_ in files
+    ):
         return None
     from .model import find_root, load_project
 

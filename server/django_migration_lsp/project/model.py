@@ -33,7 +33,7 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from ..config import SKIP_DIRS
@@ -506,11 +506,19 @@ def setting_value(settings: Settings, root: Path, name: str) -> str | None:
     defaults to ``auth.User``); ``None`` when none does."""
     if name == "AUTH_USER_MODEL":
         return settings.user_model
+    value = _settings_values(root).get(name)
+    return value if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=8)
+def _settings_values(root: Path) -> dict[str, object]:
+    """Every top-level value of the settings modules under ``root``, the first module
+    that sets a name winning (read once per root: swappable settings are rare)."""
+    values: dict[str, object] = {}
     for path in find_settings_modules(root):
-        value = (read_module(path) or {}).get(name)
-        if isinstance(value, str):
-            return value
-    return None
+        for name, value in (read_module(path) or {}).items():
+            values.setdefault(name, value)
+    return values
 
 
 def _labels(info: MigrationInfo, settings: Settings, root: Path) -> list[str]:

@@ -33,6 +33,7 @@ MigrationKey = tuple[str, str]
 
 NO_MIGRATION_CLASS = "no `class Migration` in the file"
 SWAPPABLE = "django.db.migrations.swappable_dependency"
+MIGRATION = "django.db.migrations.Migration"
 SETTINGS = "django.conf.settings"
 #: Operations that bring a model into the state under a name: ``(callee, name argument)``.
 _CREATES = {"CreateModel": (0, "name"), "RenameModel": (1, "new_name")}
@@ -185,8 +186,10 @@ class _Reader:
         )
         initial = self._constant(values.get("initial"), (bool, type(None)), "initial")
         atomic = self._constant(values.get("atomic"), (bool,), "atomic")
-        reader = ClassReader(self.bindings, classes, self.source.path)
-        override = reader.unapply_method(migration)
+        override = None
+        if "unapply" in self.source.text or not self._plain(migration):
+            reader = ClassReader(self.bindings, classes, self.source.path)
+            override = reader.unapply_method(migration)
         return _with(
             self.base,
             dependencies=dependencies,
@@ -199,6 +202,10 @@ class _Reader:
             unapply=_unapply(*override, migration, self.source, classes) if override else None,
             problems=tuple(self.problems),
         )
+
+    def _plain(self, cls: ast.ClassDef) -> bool:
+        """Is every base class Django's ``Migration`` (nothing to read elsewhere)?"""
+        return all(self.bindings.qualified_name(base) == MIGRATION for base in cls.bases)
 
     # -- the class body --------------------------------------------------------
 

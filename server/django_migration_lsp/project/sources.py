@@ -63,8 +63,7 @@ def _migration(path: Path, config: Config, labels: dict[Path, str]) -> Migration
     if not name or name[0] in "_~" or "." in name:
         return None
     package = path.parent
-    rel = config.relative(path)
-    if package.name != "migrations" and "migrations" in rel.parts[:-2]:
+    if package.name != "migrations" and "migrations" in config.relative(path).parts[:-2]:
         return None  # a sub-package of a migrations package: Django does not load it
     app_package = package.parent.name
     if not app_package:

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
+from pathlib import PurePath
 
 from ..base import (
     Applicability,
@@ -19,8 +21,9 @@ from ..base import (
 from ..bindings import ScopeChain
 from ..context import MigrationContext
 from ..facts import MigrationKey
+from ..other_files import app_label as package_label
 from ..source import SourceFile
-from ..syntax import iter_statements
+from ..syntax import function_params, iter_statements
 
 HEADER = "from django.db import migrations\n\n\n"
 LEDGER = {
@@ -246,12 +249,26 @@ class MissingAppDependency(Rule):
                 fix_data=data,
             )
 
+    def could_use_project(self, path: str, data: bytes) -> bool:
+        """Only a ``get_model`` of another app than the file's needs the graph: a file
+        whose calls all name its own app (by folder or ``AppConfig`` label) does not."""
+        labels = set(_LABEL.findall(data))
+        if not labels:
+            return False  # no literal app label: nothing this rule can check
+        folder = PurePath(path.replace("\\", "/")).parent.parent
+        own = {folder.name, package_label(folder.name, path)}
+        return any(label.decode("utf-8", "replace") not in own for label in labels)
+
     def fixes(self, source: SourceFile, finding: Finding) -> list[Fix]:
         data = finding.fix_data
         if not data:
             return []
         edits = tuple(Edit(range_from_data(r), text) for r, text in data["edits"])
         return [Fix(data["title"], Applicability.UNSAFE, edits)]
+
+
+#: The literal app label of ``get_model("app", ...)`` / ``get_model("app.Model")``.
+_LABEL = re.compile(rb"""get_model\(\s*(?:app_label\s*=\s*)?[rRuU]?["']([\w]+)""")
 
 
 def _get_model_calls(ctx: MigrationContext) -> Iterator[tuple[ast.Call, str, str]]:
@@ -263,7 +280,8 @@ def _get_model_calls(ctx: MigrationContext) -> Iterator[tuple[ast.Call, str, str
         fn = entry.node
         if "get_model" not in ctx.locate.function_text(fn):
             continue
-        scope = ScopeChain(ctx.bindings).push(fn)
+        params = set(function_params(fn))
+        scope: ScopeChain | None = None  # the function's names: only if needed
         for node in ast.walk(fn):
             if (
                 not isinstance(node, ast.Call)
@@ -274,11 +292,15 @@ def _get_model_calls(ctx: MigrationContext) -> Iterator[tuple[ast.Call, str, str
             ):
                 continue
             seen.add(id(node))
-            if scope.resolve(node.func.value.id) != "local":
-                continue
             parsed = _model_argument(node)
-            if parsed is not None:
-                yield node, *parsed
+            if parsed is None:
+                continue
+            name = node.func.value.id
+            if name not in params:  # a parameter is the registry the function was given
+                scope = scope or ScopeChain(ctx.bindings).push(fn)
+                if scope.resolve(name) != "local":
+                    continue
+            yield node, *parsed
 
 
 def _model_argument(call: ast.Call) -> tuple[str, str] | None:
