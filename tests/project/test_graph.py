@@ -287,3 +287,23 @@ def test_migration_modules_relocate_a_package(tmp_path: Path):
     )
     assert p.is_own(("shop", "0001_initial")) and p.is_own(("vendor", "0001_initial"))
     assert p.problems == []
+
+
+UNPICKLE = """
+import pickle, sys
+project = pickle.load(sys.stdin.buffer)
+print(project.is_ancestor(("accounts", "0001_initial"), ("ledger", "0001_initial")),
+      project.leaf("ledger"), "django" in sys.modules)
+"""
+
+
+def test_a_pickled_project_answers_the_rules_without_django(django_project: Project):
+    """What a check worker gets: the graph's links, not Django's graph."""
+    import subprocess
+    import sys
+
+    data = pickle.dumps(load_project(django_project.root))
+    proc = subprocess.run(
+        [sys.executable, "-c", UNPICKLE], input=data, capture_output=True, check=True
+    )
+    assert proc.stdout.decode().split() == ["True", "('ledger',", "'0004_account_locked')", "False"]

@@ -35,12 +35,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import SKIP_DIRS
 from .environment import Environment, find_app, migration_names
-from .loader import LoadedGraph, Problem, build_graph
+from .problems import Problem
 from .reader import NO_MIGRATION_CLASS, MigrationInfo, MigrationKey, read_migration
 from .settings import Settings, find_settings_modules, read_module, read_settings
+
+if TYPE_CHECKING:
+    from .loader import LoadedGraph
 from .sources import migration_file, project_migrations
 
 #: What marks a project's root when no folder above holds ``manage.py``.
@@ -84,6 +88,20 @@ class Stamp:
         return cls(st.st_mtime_ns, st.st_size)
 
 
+@dataclass(frozen=True)
+class Links:
+    """The graph's edges as plain data: what the per-file rules ask (ancestors, leaves),
+    answered without Django, so that a worker process given a pickled project does not
+    import it."""
+
+    #: Each node and its parents (after squashes replaced what they replace).
+    parents: dict[MigrationKey, tuple[MigrationKey, ...]]
+    #: Each app's leaf nodes, sorted.
+    leaves: dict[str, tuple[MigrationKey, ...]]
+    #: A replaced migration -> the squash standing in for it.
+    replaced_by: dict[MigrationKey, MigrationKey]
+
+
 @dataclass
 class Project:
     """Every migration of a project and its installed apps, and Django's graph of them."""
@@ -116,7 +134,8 @@ class Project:
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        for derived in _DERIVED:
+        state["links"] = self.links  # plain data: the worker need not import Django
+        for derived in ("loaded", "unreplaced", "_by_path", "_ancestors"):
             state.pop(derived, None)
         return state
 
@@ -127,6 +146,8 @@ class Project:
 
     @cached_property
     def loaded(self) -> LoadedGraph:
+        from .loader import build_graph  # Django: imported when a graph is first needed
+
         return build_graph(
             {k: v for k, v in self.infos.items() if v.is_migration},
             migrated_apps=self.migrated_apps,
@@ -143,12 +164,26 @@ class Project:
     def unreplaced(self) -> LoadedGraph:
         """The graph with squashes *not* standing in for what they replace (Django
         falls back to it when a ``migrate`` target is a replaced migration)."""
+        from .loader import build_graph
+
         return build_graph(
             {k: v for k, v in self.infos.items() if v.is_migration},
             migrated_apps=self.migrated_apps,
             unmigrated_apps=self.unmigrated_apps,
             setting=self.setting,
             replace=False,
+        )
+
+    @cached_property
+    def links(self) -> Links:
+        graph = self.graph
+        leaves: dict[str, list[MigrationKey]] = {}
+        for key in graph.leaf_nodes():
+            leaves.setdefault(key[0], []).append(key)
+        return Links(
+            {key: tuple(sorted(p.key for p in graph.node_map[key].parents)) for key in graph.nodes},
+            {app: tuple(keys) for app, keys in leaves.items()},
+            dict(self.loaded.replaced_by),
         )
 
     @property
@@ -178,10 +213,11 @@ class Project:
 
     def node(self, key: MigrationKey) -> MigrationKey | None:
         """The graph node for ``key``: itself, or the squash standing in for it."""
-        if key in self.graph.nodes:
+        parents = self.links.parents
+        if key in parents:
             return key
-        replacement = self.loaded.replaced_by.get(key)
-        return replacement if replacement in self.graph.nodes else None
+        replacement = self.links.replaced_by.get(key)
+        return replacement if replacement in parents else None
 
     def is_own(self, key: MigrationKey) -> bool:
         return key in self.own
@@ -216,7 +252,15 @@ class Project:
             return frozenset()
         cached = self._ancestors.get(node)
         if cached is None:
-            cached = frozenset(self.graph.forwards_plan(node)) - {node}
+            parents = self.links.parents
+            seen: set[MigrationKey] = set()
+            stack = list(parents[node])
+            while stack:
+                parent = stack.pop()
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.extend(parents.get(parent, ()))
+            cached = frozenset(seen)
             self._ancestors[node] = cached
         return cached
 
@@ -227,21 +271,21 @@ class Project:
         return key if key is not None and self.infos[key].is_migration else None
 
     def has_app(self, app_label: str) -> bool:
-        return any(key[0] == app_label for key in self.graph.nodes)
+        return app_label in self.links.leaves
 
     def is_ancestor(self, ancestor: MigrationKey, of: MigrationKey) -> bool:
         node = self.node(ancestor)
         return node is not None and node in self.ancestors(of)
 
     def leaf(self, app_label: str) -> MigrationKey | None:
-        leaves = self.graph.leaf_nodes(app_label)
+        leaves = self.links.leaves.get(app_label)
         return leaves[-1] if leaves else None
 
     def creators(self, app_label: str, model_name: str) -> tuple[MigrationKey, ...]:
         lowered = model_name.lower()
         return tuple(
             key
-            for key in sorted(self.graph.nodes)
+            for key in sorted(self.links.parents)
             if key[0] == app_label
             and any(name.lower() == lowered for name in self.infos[key].creates)
         )
@@ -343,7 +387,7 @@ def _links(info: MigrationInfo) -> tuple:
     return (info.is_migration, info.dependencies, info.run_before, info.replaces)
 
 
-_DERIVED = ("loaded", "unreplaced", "_by_path", "_ancestors")
+_DERIVED = ("loaded", "unreplaced", "links", "_by_path", "_ancestors")
 
 
 # -- building ---------------------------------------------------------------------

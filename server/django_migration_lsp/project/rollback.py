@@ -30,8 +30,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .loader import LoadedGraph, Problem
+from .loader import LoadedGraph
 from .model import Project
+from .problems import Problem
 from .reader import MigrationKey
 
 #: What a finding of each rule means for unapplying the migration it is in. The rules of
