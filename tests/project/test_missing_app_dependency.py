@@ -172,3 +172,32 @@ def test_rule_without_project_reports_nothing():
     source = dedent(HOUNDS["hounds/migrations/0002_count_badges.py"])
     assert analyze(source, "x.py").findings == []  # parses; DJM003 and the others: nothing
     assert analyze(source, "hounds/migrations/0002.py", rules=[get_rule("DJM007")]).findings == []
+
+
+def test_two_missing_dependencies_are_both_fixed_in_one_run(make_project):
+    kennel = {
+        "kennel/models.py": LEDGER["ledger/models.py"].replace("Badge", "Bone"),
+        "kennel/migrations/0001_initial.py": LEDGER["ledger/migrations/0001_initial.py"].replace(
+            '"Badge"', '"Bone"'
+        ),
+    }
+    hounds = dict(HOUNDS)
+    hounds["hounds/migrations/0002_count_badges.py"] = HOUNDS[
+        "hounds/migrations/0002_count_badges.py"
+    ].replace(
+        'Badge = apps.get_model("ledger", "Badge")\n',
+        'Badge = apps.get_model("ledger", "Badge")\n            apps.get_model("kennel.Bone")\n',
+    )
+    project = make_project(["hounds", "ledger", "kennel"], {**LEDGER, **kennel, **hounds})
+    assert project.check("--statistics").stdout.split() == ["2", "DJM007", "missing-app-dependency"]
+    fixed = project.check("--fix", "--unsafe-fixes")
+    assert fixed.stdout.splitlines()[-1] == "Found 2 problems (2 fixed, 0 remaining)."
+    text = project.read("hounds/migrations/0002_count_badges.py")
+    assert (
+        '        ("hounds", "0001_initial"),\n'
+        '        ("ledger", "0001_initial"),\n'
+        '        ("kennel", "0001_initial"),\n'
+        "    ]\n"
+    ) in text
+    project.fresh_database()
+    ok(project.migrate("hounds", "0002"))
