@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..checks.other_files import app_label as package_label
-from ..checks.other_files import module_class
+from ..checks.other_files import class_constants, module_class
 
 #: How long an interpreter named with ``--python`` may take to print its ``sys.path``.
 PYTHON_TIMEOUT = 30
@@ -156,24 +156,12 @@ class Environment:
         found = module_class(module, cls, str(path))
         if found is None:
             return None
-        values = _class_constants(found[0])
-        package = values.get("name") or module.rpartition(".")[0] or module
-        label = values.get("label") or package.rpartition(".")[2]
+        values = class_constants(found[0])
+        name, label = values.get("name"), values.get("label")
+        package = name if isinstance(name, str) and name else module.rpartition(".")[0] or module
+        if not (isinstance(label, str) and label):
+            label = package.rpartition(".")[2]
         return label, package
-
-
-def _class_constants(cls: ast.ClassDef) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for stmt in cls.body:
-        if (
-            isinstance(stmt, ast.Assign)
-            and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], ast.Name)
-            and isinstance(stmt.value, ast.Constant)
-            and isinstance(stmt.value.value, str)
-        ):
-            values[stmt.targets[0].id] = stmt.value.value
-    return values
 
 
 def _usable(paths: Iterable[str]) -> tuple[str, ...]:
