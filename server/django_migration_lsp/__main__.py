@@ -1,5 +1,6 @@
 """``django-migration-lsp``: no arguments starts the language server on stdio;
-``check`` runs the command-line checker; ``--version`` prints the version."""
+``check`` runs the command-line checker; ``plan`` shows what a rollback unapplies and
+where it stops; ``--version`` prints the version."""
 
 from __future__ import annotations
 
@@ -49,6 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"django-migration-lsp {__version__}")
         return 0
+    if args[0] == "plan":
+        from .cli.plan import main as plan_main  # Django is imported only for plan
+
+        return plan_main(args[1:])
     from .cli.check import main as cli_main
 
     return cli_main(args)

@@ -20,7 +20,13 @@ def _example_diff(rule: Rule, index: int) -> str | None:
     example = rule.INVALID[index]
     if example.fixed is None:
         return None
-    analysis = analyze(example.code, example.path, rules=[rule])
+    if rule.needs_project or example.files:
+        from .project.examples import example_project  # the graph: Django, only here
+
+        with example_project(example) as project:
+            analysis = project.analyze(example.code, rule)
+    else:
+        analysis = analyze(example.code, example.path, rules=[rule])
     fixes = fixes_for(analysis.source, analysis.findings[0]) if analysis.findings else []
     title = fixes[example.fix_index].title if len(fixes) > example.fix_index else "fix"
     diff = difflib.unified_diff(
@@ -32,6 +38,14 @@ def _example_diff(rule: Rule, index: int) -> str | None:
     )
     body = "".join(line for line in diff if not line.startswith(("---", "+++")))
     return f"Fix ({title}):\n\n```diff\n{body}```"
+
+
+def _in_project(example) -> str:
+    """Where the example sits, for the rules that read the project's other migrations."""
+    if not example.files:
+        return ""
+    others = ", ".join(f"`{name}`" for name in sorted(example.files))
+    return f" (`{example.path}`, in a project that also has {others})"
 
 
 def render_rule(rule: Rule) -> str:
@@ -46,12 +60,12 @@ def render_rule(rule: Rule) -> str:
         "## Examples from the test suite",
     ]
     for index, example in enumerate(rule.INVALID[:2]):
-        parts.append(f"Reported:\n\n```python\n{example.code}```")
+        parts.append(f"Reported{_in_project(example)}:\n\n```python\n{example.code}```")
         diff = _example_diff(rule, index)
         if diff:
             parts.append(diff)
     for example in rule.VALID[:2]:
-        parts.append(f"Not reported:\n\n```python\n{example.code}```")
+        parts.append(f"Not reported{_in_project(example)}:\n\n```python\n{example.code}```")
     return "\n\n".join(parts) + "\n"
 
 

@@ -106,10 +106,16 @@ class Finding:
 
 @dataclass(frozen=True)
 class Valid:
-    """Example source on which a rule reports nothing."""
+    """Example source on which a rule reports nothing.
+
+    ``files`` are other files of the example's project (``{"ledger/migrations/0001_initial.py":
+    source}``), for the rules that need the project's migration graph: the generated tests
+    write them and the example (at ``path``) into a temporary folder and build the project.
+    """
 
     code: str
     path: str = "shop/migrations/0002_example.py"
+    files: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,8 @@ class Invalid:
     fixed: str | None = None
     fix_index: int = 0
     path: str = "shop/migrations/0002_example.py"
+    #: Other files of the example's project (see :class:`Valid`).
+    files: dict[str, str] = field(default_factory=dict)
 
 
 class Rule:
@@ -142,11 +150,21 @@ class Rule:
     #: How safe this rule's fixes are; ``None`` when it has none. Lets callers
     #: count fixable findings without building the fixes.
     fix_applicability: ClassVar[Applicability | None] = None
+    #: The rule asks the project (``ctx.project``, :mod:`.facts`): the migration graph.
+    #: Callers build the project only when such a rule is selected; without it, the rule
+    #: reports nothing.
+    needs_project: ClassVar[bool] = False
     VALID: ClassVar[list[Valid]] = []
     INVALID: ClassVar[list[Invalid]] = []
 
     def check(self, ctx: MigrationContext) -> Iterator[Finding]:
         raise NotImplementedError
+
+    def could_use_project(self, path: str, data: bytes) -> bool:
+        """For a rule that ``needs_project``: could it report on this file, which holds
+        one of its triggers? A cheap look at the bytes, so that callers skip building
+        the project when no file could use it. ``True`` when unsure."""
+        return True
 
     def fixes(self, source: SourceFile, finding: Finding) -> list[Fix]:
         """Build the fixes for one of this rule's findings (lazily, on demand)."""

@@ -46,6 +46,7 @@ RUN_SQL = frozenset(
 #: reverse_sql=None, ...)``.
 PARAMETERS = {"RunPython": ("code", "reverse_code"), "RunSQL": ("sql", "reverse_sql")}
 
+Method = ast.FunctionDef | ast.AsyncFunctionDef
 Resolver = Callable[[ast.expr], "tuple[ast.ClassDef, dict[str, ast.ClassDef]] | None"]
 
 
@@ -553,27 +554,36 @@ class ClassReader:
         raises ``IrreversibleError`` on purpose. Bases are looked up in this file
         and, statically, in the module they are imported from.
         """
+        return self.unapply_method(class_def) is not None
+
+    def unapply_method(self, class_def: ast.ClassDef | None) -> tuple[Method, ast.ClassDef] | None:
+        """The ``unapply`` that this class or a base class we can read defines, and that
+        class."""
         if class_def is None:
-            return False
-        return _overrides_unapply(class_def, self.classes, self.imported_class, 0)
+            return None
+        return _find_method(class_def, "unapply", self.classes, self.imported_class, 0)
 
 
-def _overrides_unapply(
-    cls: ast.ClassDef, classes: dict[str, ast.ClassDef], resolve: Resolver | None, depth: int
-) -> bool:
-    if any(
-        isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "unapply"
-        for s in cls.body
-    ):
-        return True
+def _find_method(
+    cls: ast.ClassDef,
+    name: str,
+    classes: dict[str, ast.ClassDef],
+    resolve: Resolver | None,
+    depth: int,
+) -> tuple[Method, ast.ClassDef] | None:
+    for stmt in cls.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
+            return stmt, cls
     if depth >= MAX_DEPTH:
-        return False
+        return None
     for base in cls.bases:
+        found: tuple[Method, ast.ClassDef] | None = None
         if isinstance(base, ast.Name) and base.id in classes and classes[base.id] is not cls:
-            if _overrides_unapply(classes[base.id], classes, resolve, depth + 1):
-                return True
+            found = _find_method(classes[base.id], name, classes, resolve, depth + 1)
         elif resolve is not None:
-            found = resolve(base)
-            if found is not None and _overrides_unapply(found[0], found[1], None, depth + 1):
-                return True
-    return False
+            imported = resolve(base)
+            if imported is not None:
+                found = _find_method(imported[0], name, imported[1], None, depth + 1)
+        if found is not None:
+            return found
+    return None

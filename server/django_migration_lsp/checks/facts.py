@@ -130,13 +130,24 @@ class ProjectFacts(Protocol):
         """Is there an app with this label (in the project or installed) with migrations?"""
 
     def is_ancestor(self, ancestor: MigrationKey, of: MigrationKey) -> bool:
-        """Does ``of`` depend on ``ancestor``, through any path of the graph?"""
+        """Does ``of`` depend on ``ancestor``, through any path of the graph? A replaced
+        migration stands for the squash that replaces it."""
 
     def leaf(self, app_label: str) -> MigrationKey | None:
-        """The latest migration of an app (its leaf node; the highest if several)."""
+        """The latest migration of an app (its leaf node; the highest if several), after
+        squashes have replaced what they replace."""
 
     def creators(self, app_label: str, model_name: str) -> tuple[MigrationKey, ...]:
-        """The migrations that create a model of that name (or rename one to it)."""
+        """The migrations that create a model of that name (or rename one to it), compared
+        case-insensitively as ``apps.get_model`` does; ``()`` when none can be read."""
+
+    def unknown_app(self, app_label: str, path: str | None = None) -> None:
+        """Tell the project that a rule met an app label it could not find (``has_app``
+        was false): the caller says so once per label instead of a finding per call."""
+
+    def with_source(self, path: str, text: str) -> ProjectFacts:
+        """The view as it is once the migration at ``path`` has ``text`` (a fix being
+        applied, an editor's buffer); the view itself is unchanged."""
 
     # -- the historical state ----------------------------------------------------
     # DJM005 (RemoveField whose reverse fails on existing rows) asks, for the

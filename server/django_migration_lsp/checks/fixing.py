@@ -143,13 +143,20 @@ class FixAll:
 
 
 def fix_all(
-    analysis: Analysis, rules: Sequence[Rule], *, unsafe: bool, max_passes: int = MAX_PASSES
+    analysis: Analysis,
+    rules: Sequence[Rule],
+    *,
+    unsafe: bool,
+    max_passes: int = MAX_PASSES,
+    project: object | None = None,
 ) -> FixAll:
     """Apply the allowed fixes of ``analysis``, in passes, analysing again after each.
 
     A file that does not parse is left alone; a fix whose result does not compile is
     skipped. Stops when a pass finds nothing left to apply: running it again on its
-    result changes nothing.
+    result changes nothing. ``project`` is the project view the analysis had: each pass
+    sees the file's new text in it too (``with_source``), so that a fix of
+    ``dependencies`` counts.
     """
     source = analysis.source
     if source is None:
@@ -189,10 +196,17 @@ def fix_all(
         if text == result.text:  # fixes that change nothing: never again
             skipped.update(keys[i] for i in taken)
             continue
-        after = analyze(text, source.path, rules=rules)
+        view = _with_source(project, source.path, text)
+        after = analyze(text, source.path, rules=rules, project=view)
         if any(f.code is None for f in after.findings):  # cannot happen after compile()
             skipped.update(keys[i] for i in taken)
             continue
-        result.text, result.analysis = text, after
+        result.text, result.analysis, project = text, after, view
         result.applied.extend(f"{keys[i][0]}: {fixes[i].title}" for i in sorted(taken))
     return result
+
+
+def _with_source(project: object | None, path: str | None, text: str) -> object | None:
+    """The project as it is once the file at ``path`` has ``text``."""
+    update = getattr(project, "with_source", None)
+    return update(path, text) if update is not None and path else project

@@ -36,6 +36,21 @@ def parse_file(path: Path) -> ast.Module | None:
     return _parse(str(path), mtime)
 
 
+def class_constants(cls: ast.ClassDef) -> dict[str, object]:
+    """The ``NAME = <literal constant>`` assignments of a class body (an AppConfig's
+    ``name`` and ``label``)."""
+    values: dict[str, object] = {}
+    for stmt in cls.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and isinstance(stmt.value, ast.Constant)
+        ):
+            values[stmt.targets[0].id] = stmt.value.value
+    return values
+
+
 def _labels_in(apps_py: Path) -> list[tuple[str | None, str | None, bool]]:
     """``(name, label, default)`` of every AppConfig-like class in ``apps_py``."""
     tree = parse_file(apps_py)
@@ -51,15 +66,7 @@ def _labels_in(apps_py: Path) -> list[tuple[str | None, str | None, bool]]:
             for b in node.bases
         ):
             continue
-        values: dict[str, object] = {}
-        for stmt in node.body:
-            if (
-                isinstance(stmt, ast.Assign)
-                and len(stmt.targets) == 1
-                and isinstance(stmt.targets[0], ast.Name)
-                and isinstance(stmt.value, ast.Constant)
-            ):
-                values[stmt.targets[0].id] = stmt.value.value
+        values = class_constants(node)
         name, label = values.get("name"), values.get("label")
         found.append(
             (

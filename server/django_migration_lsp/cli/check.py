@@ -42,6 +42,7 @@ from ..checks.registry import all_rules, get_rule
 from ..checks.source import SourceFile
 from ..config import Config, ConfigError, find_pyproject, iter_migration_files, load_pyproject
 from ..files import SkippedFile, read_source, remove_stale_temporaries, write_atomic
+from ..project import checking as project_view
 
 FORMATS = ("text", "json", "github", "sarif")
 #: Below this many files to analyse, worker processes cost more than they save.
@@ -80,6 +81,7 @@ class FileResult:
     error: str | None = None  # an internal error (a bug of ours), with traceback
     #: ``--fix`` or ``--add-noqa`` could not write the file: why (the file is unchanged).
     write_error: str | None = None
+    notes: list[str] = field(default_factory=list)  # what the project rules could not check
 
 
 def _codes_arg(value: str) -> tuple[str, ...]:
@@ -170,6 +172,7 @@ def check_file(
         import traceback
 
         result.error = traceback.format_exc()
+    result.notes = project_view.take_notes()
     return result
 
 
@@ -214,7 +217,8 @@ def _check_file(
         result.findings.append(whole_file_finding(f"cannot read file: {read_error}"))
         result.fixes.append(None)
         return
-    analysis = analyze(data, str(path), rules=rules)
+    project = project_view.current()
+    analysis = analyze(data, str(path), rules=rules, project=project)
     if analysis.source is None:  # undecodable
         result.findings, result.fixes = analysis.findings, [None for _ in analysis.findings]
         return
@@ -222,7 +226,7 @@ def _check_file(
     encoding = analysis.encoding  # re-analysing fixed text must not lose it
 
     if (opts.fix or opts.diff) and not opts.add_noqa:
-        fixed = fix_all(analysis, rules, unsafe=unsafe)
+        fixed = fix_all(analysis, rules, unsafe=unsafe, project=project)
         if fixed.text != original:
             # fix_all compiles every pass; never write what Python refuses, whatever happened.
             if not compiles(fixed.text, str(path)):
@@ -241,7 +245,7 @@ def _check_file(
                 result.noqa_added = added
             elif _write(path, text, encoding, result):
                 result.noqa_added = added
-                analysis = analyze(text, str(path), rules=rules)
+                analysis = analyze(text, str(path), rules=rules, project=project)
 
     result.findings = analysis.findings
     if opts.build_fixes:  # json shows each fix's edits; text only counts them
@@ -640,17 +644,22 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             for stale in remove_stale_temporaries(folder):
                 err.write(f"warning: removed {_display(str(stale))}, left by an interrupted run\n")
 
+    project = project_view.build(paths, jobs, rule_cache)  # None unless a rule needs it
+    project_view.install(project)
     workers = min(os.cpu_count() or 1, 8)
     if len(jobs) >= PARALLEL_THRESHOLD and workers > 1:
         from concurrent.futures import ProcessPoolExecutor
         from functools import partial
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        init = {"initializer": project_view.install, "initargs": (project,)} if project else {}
+        with ProcessPoolExecutor(max_workers=workers, **init) as pool:
             chunk = max(1, len(jobs) // (workers * 4))
             results = list(pool.map(partial(_check_job, opts=opts), jobs, chunksize=chunk))
     else:
         results = [_check_job(job, opts) for job in jobs]
 
+    for note in sorted({n for r in results for n in r.notes}):
+        err.write(f"note: {note}\n")
     errors = [r for r in results if r.error]
     for r in errors:
         err.write(f"error: internal error while checking {r.path} (please report this):\n{r.error}")

@@ -1,0 +1,78 @@
+"""The project view for ``check``: built once, only when a selected rule needs it.
+
+``check`` calls :func:`build` with the files it is about to analyse. The project is
+built (every migration read, the graph made) only when one of the selected rules
+declares ``needs_project`` and one of those files could use it (its bytes hold the rule's
+trigger words, and ``Rule.could_use_project`` does not rule it out): otherwise ``check``
+stays the per-file pass it always was, and Django is not even imported.
+
+The view is held per process: :func:`install` sets it (in the main process, and in each
+worker as the ``ProcessPoolExecutor`` initializer, which pickles the project once per
+worker) and :func:`current` is what ``analyze(..., project=...)`` gets. :func:`take_notes`
+hands back what the rules asked about that could not be found ("app `ledger` is neither
+in the project nor in the environment"), to be said once.
+
+The root is the nearest folder at or above the first path named that holds
+``manage.py``; without one, the folder named (or the nearest folder with
+``pyproject.toml`` or ``.git`` above a file named).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+_CURRENT: list[Any] = [None]  # this process's project view (a list: no `global` needed)
+
+
+def build(
+    paths: Sequence[Path],
+    files: Iterable[tuple[str, bytes | None, Any, Any]],
+    rule_sets: Mapping[Any, Sequence[Any]],
+) -> Any | None:
+    """The project for a ``check`` of ``paths``, or ``None`` when no rule needs it.
+
+    ``files`` are ``check``'s jobs (path, bytes read, ...); ``rule_sets`` the rules
+    selected for them.
+    """
+    needing = {r.code: r for rules in rule_sets.values() for r in rules if r.needs_project}
+    if not needing or not paths:
+        return None
+    if not any(
+        data is not None
+        and any(
+            (not r.triggers or any(t in data for t in r.triggers))
+            and r.could_use_project(path, data)
+            for r in needing.values()
+        )
+        for path, data, *_ in files
+    ):
+        return None
+    from .model import find_root, load_project
+
+    return load_project(find_root(paths[0], named=True))
+
+
+def install(project: Any | None) -> None:
+    """Make ``project`` this process's view (also the worker pool's initializer)."""
+    _CURRENT[0] = project
+
+
+def current() -> Any | None:
+    return _CURRENT[0]
+
+
+def take_notes() -> list[str]:
+    """What the rules could not check, in words, since the last call."""
+    project = _CURRENT[0]
+    notes = getattr(project, "notes", None)
+    if not notes:
+        return []
+    out = [
+        f"app `{label}` is neither in the project nor in the environment: "
+        "`apps.get_model()` calls for its models were not checked (DJM007)"
+        for label in sorted(notes)
+    ]
+    notes.clear()
+    return out

@@ -1,0 +1,586 @@
+"""The :class:`Project`: every migration of a project and of its installed apps, and
+Django's graph of them.
+
+Built from static reads only (:mod:`.reader`), ordered by Django's own
+``MigrationGraph`` (:mod:`.loader`). It answers the graph half of
+:class:`~django_migration_lsp.checks.facts.ProjectFacts` for the per-file rules, gives
+the rollback plan (:mod:`.rollback`) its graph, and is the graph the historical state
+replays along.
+
+The graph API, for the layers built on it (state, plan, the editor's lenses):
+
+* :attr:`Project.graph`: Django's ``MigrationGraph`` with every migration on disk applied
+  (squashes stand in for what they replace); each node's value is its
+  :class:`~.reader.MigrationInfo`. Read it, do not change it.
+* :meth:`Project.info`, :meth:`Project.path_of`, :meth:`Project.migration_of`: node <-> file.
+* :meth:`Project.node` (a key, or the squash that stands in for a replaced one),
+  :meth:`Project.forwards_plan` (a node's ancestors, dependencies first: the replay order
+  for the state before/after it), :meth:`Project.full_plan` (the whole project as
+  ``migrate`` applies it on an empty database), :meth:`Project.ancestors`.
+* :attr:`Project.links`: the same edges as plain data, which the per-file questions use.
+* :attr:`Project.problems`: what Django would refuse, or what could not be read.
+* :meth:`Project.refresh` (files saved, changed or created on disk) and
+  :meth:`Project.with_source` (a copy in which one file has other text: a fix, an editor
+  buffer): only that file is read; the graph is rebuilt only when what links it changed
+  (its dependencies, ``run_before``, ``replaces``). :attr:`Project.generation` grows at
+  each rebuild, for caches keyed on the graph.
+
+A ``Project`` pickles to its infos, settings and :attr:`links` (the CLI hands it to
+worker processes, which answer the rules without importing Django); Django's graph is
+rebuilt from the infos on first use (tens of milliseconds for 1,400 nodes).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..config import SKIP_DIRS
+from .environment import Environment, find_app, migration_names
+from .problems import Problem
+from .reader import NO_MIGRATION_CLASS, MigrationInfo, MigrationKey, read_migration
+from .settings import Settings, find_settings_modules, read_module, read_settings
+
+if TYPE_CHECKING:
+    from .loader import LoadedGraph
+from .sources import migration_file, project_migrations
+
+#: What marks a project's root when no folder above holds ``manage.py``.
+ROOT_MARKERS = ("pyproject.toml", ".git")
+
+
+def find_root(start: Path, *, named: bool = False) -> Path:
+    """The project root for ``start``: the nearest folder at or above it holding
+    ``manage.py``; else (unless ``named``: then ``start`` itself, a folder named on the
+    command line) the nearest holding ``pyproject.toml`` or ``.git``; else ``start``'s
+    folder."""
+    here = Path(os.path.abspath(start))
+    if not here.is_dir():
+        here = here.parent
+        named = False  # a file named: its project, not its folder
+    folders = (here, *here.parents)
+    for folder in folders:
+        if (folder / "manage.py").is_file():
+            return folder
+    if named:
+        return here
+    for folder in folders:
+        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+            return folder
+    return here
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What tells that a file changed on disk without reading it."""
+
+    mtime_ns: int
+    size: int
+
+    @classmethod
+    def of(cls, path: Path) -> Stamp | None:
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        return cls(st.st_mtime_ns, st.st_size)
+
+
+@dataclass(frozen=True)
+class Links:
+    """The graph's edges as plain data: what the per-file rules ask (ancestors, leaves),
+    answered without Django, so that a worker process given a pickled project does not
+    import it."""
+
+    #: Each node and its parents (after squashes replaced what they replace).
+    parents: dict[MigrationKey, tuple[MigrationKey, ...]]
+    #: Each app's leaf nodes, sorted.
+    leaves: dict[str, tuple[MigrationKey, ...]]
+    #: A replaced migration -> the squash standing in for it.
+    replaced_by: dict[MigrationKey, MigrationKey]
+
+
+@dataclass
+class Project:
+    """Every migration of a project and its installed apps, and Django's graph of them."""
+
+    root: Path
+    settings: Settings
+    environment: Environment
+    #: Every migration on disk (replaced ones included), by key.
+    infos: dict[MigrationKey, MigrationInfo]
+    #: Keys of the migrations that are the project's own files (not installed packages).
+    own: frozenset[MigrationKey] = frozenset()
+    #: Installed apps without migrations (Django's ``unmigrated_apps``).
+    unmigrated_apps: frozenset[str] = frozenset()
+    #: Apps with a migrations package (possibly empty).
+    migrated_apps: frozenset[str] = frozenset()
+    #: Labels of every app known to be installed (with or without migrations).
+    installed_labels: frozenset[str] = frozenset()
+    #: Installed apps' packages by label, as far as they were found (``"auth"`` ->
+    #: ``"django.contrib.auth"``).
+    app_packages: dict[str, str] = field(default_factory=dict)
+    #: Problems met while reading the files (the graph adds its own: :attr:`problems`).
+    read_problems: tuple[Problem, ...] = ()
+    stamps: dict[str, Stamp] = field(default_factory=dict)
+    #: Grows each time the graph is rebuilt.
+    generation: int = 0
+    #: App labels a rule asked about that cannot be found (see :meth:`unknown_app`).
+    notes: dict[str, str] = field(default_factory=dict)
+
+    # -- pickling: the graph is derived, rebuilt on first use -------------------
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["links"] = self.links  # plain data: the worker need not import Django
+        for derived in ("loaded", "unreplaced", "_by_path", "_ancestors"):
+            state.pop(derived, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    # -- the graph --------------------------------------------------------------
+
+    @cached_property
+    def loaded(self) -> LoadedGraph:
+        from .loader import build_graph  # Django: imported when a graph is first needed
+
+        return build_graph(
+            {k: v for k, v in self.infos.items() if v.is_migration},
+            migrated_apps=self.migrated_apps,
+            unmigrated_apps=self.unmigrated_apps,
+            setting=self.setting,
+        )
+
+    @property
+    def graph(self):
+        """Django's ``MigrationGraph``, every migration on disk applied."""
+        return self.loaded.graph
+
+    @cached_property
+    def unreplaced(self) -> LoadedGraph:
+        """The graph with squashes *not* standing in for what they replace (Django
+        falls back to it when a ``migrate`` target is a replaced migration)."""
+        from .loader import build_graph
+
+        return build_graph(
+            {k: v for k, v in self.infos.items() if v.is_migration},
+            migrated_apps=self.migrated_apps,
+            unmigrated_apps=self.unmigrated_apps,
+            setting=self.setting,
+            replace=False,
+        )
+
+    @cached_property
+    def links(self) -> Links:
+        graph = self.graph
+        leaves: dict[str, list[MigrationKey]] = {}
+        for key in graph.leaf_nodes():
+            leaves.setdefault(key[0], []).append(key)
+        return Links(
+            {key: tuple(sorted(p.key for p in graph.node_map[key].parents)) for key in graph.nodes},
+            {app: tuple(keys) for app, keys in leaves.items()},
+            dict(self.loaded.replaced_by),
+        )
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [*self.read_problems, *self.loaded.problems]
+
+    @cached_property
+    def _by_path(self) -> dict[str, MigrationKey]:
+        return {os.path.normcase(os.path.abspath(i.path)): k for k, i in self.infos.items()}
+
+    @cached_property
+    def _ancestors(self) -> dict[MigrationKey, frozenset[MigrationKey]]:
+        return {}
+
+    def setting(self, name: str) -> str | None:
+        """A setting's value as the settings modules say (for ``swappable_dependency``)."""
+        return setting_value(self.settings, self.root, name)
+
+    # -- nodes and files --------------------------------------------------------
+
+    def info(self, key: MigrationKey) -> MigrationInfo | None:
+        return self.infos.get(key)
+
+    def path_of(self, key: MigrationKey) -> str | None:
+        info = self.infos.get(key)
+        return info.path if info is not None else None
+
+    def node(self, key: MigrationKey) -> MigrationKey | None:
+        """The graph node for ``key``: itself, or the squash standing in for it."""
+        parents = self.links.parents
+        if key in parents:
+            return key
+        replacement = self.links.replaced_by.get(key)
+        return replacement if replacement in parents else None
+
+    def is_own(self, key: MigrationKey) -> bool:
+        return key in self.own
+
+    def migrations_of(self, app_label: str) -> list[MigrationKey]:
+        """Every migration of an app on disk (replaced ones included), by name."""
+        return sorted(k for k in self.infos if k[0] == app_label and self.infos[k].is_migration)
+
+    # -- plans (Django's order) -------------------------------------------------
+
+    def forwards_plan(self, key: MigrationKey) -> list[MigrationKey]:
+        """``key``'s ancestors and ``key`` itself, in the order ``migrate`` applies them."""
+        node = self.node(key)
+        return self.graph.forwards_plan(node) if node is not None else []
+
+    def full_plan(self) -> list[MigrationKey]:
+        """Every migration, in the order ``migrate`` applies them to an empty database
+        (``MigrationExecutor.migration_plan(leaf_nodes, clean_start=True)``)."""
+        plan: list[MigrationKey] = []
+        seen: set[MigrationKey] = set()
+        for leaf in self.graph.leaf_nodes():
+            for key in self.graph.forwards_plan(leaf):
+                if key not in seen:
+                    seen.add(key)
+                    plan.append(key)
+        return plan
+
+    def ancestors(self, key: MigrationKey) -> frozenset[MigrationKey]:
+        """Every node ``key`` depends on, through any path (not ``key`` itself)."""
+        node = self.node(key)
+        if node is None:
+            return frozenset()
+        cached = self._ancestors.get(node)
+        if cached is None:
+            parents = self.links.parents
+            seen: set[MigrationKey] = set()
+            stack = list(parents[node])
+            while stack:
+                parent = stack.pop()
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.extend(parents.get(parent, ()))
+            cached = frozenset(seen)
+            self._ancestors[node] = cached
+        return cached
+
+    # -- ProjectFacts: the graph half -------------------------------------------
+
+    def migration_of(self, path: str) -> MigrationKey | None:
+        key = self._by_path.get(os.path.normcase(os.path.abspath(path)))
+        return key if key is not None and self.infos[key].is_migration else None
+
+    def has_app(self, app_label: str) -> bool:
+        return app_label in self.links.leaves
+
+    def is_ancestor(self, ancestor: MigrationKey, of: MigrationKey) -> bool:
+        node = self.node(ancestor)
+        return node is not None and node in self.ancestors(of)
+
+    def leaf(self, app_label: str) -> MigrationKey | None:
+        leaves = self.links.leaves.get(app_label)
+        return leaves[-1] if leaves else None
+
+    def creators(self, app_label: str, model_name: str) -> tuple[MigrationKey, ...]:
+        lowered = model_name.lower()
+        return tuple(
+            key
+            for key in sorted(self.links.parents)
+            if key[0] == app_label
+            and any(name.lower() == lowered for name in self.infos[key].creates)
+        )
+
+    def unknown_app(self, app_label: str, path: str | None = None) -> None:
+        """A rule met an app label that is in neither the project nor the environment;
+        the caller says so once per label (:attr:`notes`)."""
+        self.notes.setdefault(app_label, path or "")
+
+    # -- changes ----------------------------------------------------------------
+
+    def refresh(self, paths: Iterable[str | Path] | None = None) -> set[MigrationKey]:
+        """Read again the files whose stamp (mtime, size) changed on disk: all known
+        migrations by default, or ``paths`` (which may name new migration files of the
+        project: they are added). Returns the keys whose info changed; a file that
+        disappeared leaves the graph. Each file is read once, alone: a save updates its
+        own node, and the graph is rebuilt only if what links it changed.
+        """
+        changed: set[MigrationKey] = set()
+        wanted = None if paths is None else {os.path.abspath(p) for p in paths}
+        for key, info in list(self.infos.items()):
+            if wanted is not None and os.path.abspath(info.path) not in wanted:
+                continue
+            if wanted is not None:
+                wanted.discard(os.path.abspath(info.path))
+            stamp = Stamp.of(Path(info.path))
+            if stamp == self.stamps.get(info.path):
+                continue
+            if stamp is None:
+                del self.infos[key]
+                self.stamps.pop(info.path, None)
+                self._invalidate()
+                changed.add(key)
+                continue
+            try:
+                data = Path(info.path).read_bytes()
+            except OSError:
+                continue
+            self.stamps[info.path] = stamp
+            if self._put(read_migration(info.path, key[0], key[1], data)):
+                changed.add(key)
+        for path in sorted(wanted or ()):
+            found = migration_file(self.root, Path(path))
+            if found is None or found.key in self.infos:
+                continue
+            stamp = Stamp.of(found.path)
+            try:
+                data = found.path.read_bytes()
+            except OSError:
+                continue
+            if stamp is not None:
+                self.stamps[str(found.path)] = stamp
+            self._put(read_migration(str(found.path), found.app_label, found.name, data))
+            self.own = self.own | {found.key}
+            self.migrated_apps = self.migrated_apps | {found.app_label}
+            changed.add(found.key)
+        return changed
+
+    def with_source(self, path: str, text: str | bytes) -> Project:
+        """A copy of this project in which the migration at ``path`` has ``text``
+        (a fixed file, an editor's unsaved buffer). ``self`` is unchanged."""
+        key = self._by_path.get(os.path.normcase(os.path.abspath(path)))
+        if key is None:
+            return self
+        old = self.infos[key]
+        new = read_migration(old.path, key[0], key[1], text)
+        if new == old:
+            return self
+        copy = replace(self, infos=dict(self.infos), stamps=dict(self.stamps), notes=self.notes)
+        copy.generation = self.generation
+        copy._put(new)
+        return copy
+
+    def _put(self, info: MigrationInfo) -> bool:
+        """Store a re-read info; ``False`` when nothing changed. The graph is kept (its
+        node values swapped) when the links are the same, else rebuilt on next use."""
+        key = info.key
+        old = self.infos.get(key)
+        if old == info:
+            return False
+        self.infos[key] = info
+        if old is not None and _links(old) == _links(info):
+            for derived in ("loaded", "unreplaced"):
+                loaded = self.__dict__.get(derived)
+                if loaded is not None and key in loaded.graph.nodes:
+                    loaded.graph.nodes[key] = info
+        else:
+            self._invalidate()
+        return True
+
+    def _invalidate(self) -> None:
+        for derived in _DERIVED:
+            self.__dict__.pop(derived, None)
+        self.generation += 1
+
+
+def _links(info: MigrationInfo) -> tuple:
+    """What of an info the graph is made of."""
+    return (info.is_migration, info.dependencies, info.run_before, info.replaces)
+
+
+_DERIVED = ("loaded", "unreplaced", "links", "_by_path", "_ancestors")
+
+
+# -- building ---------------------------------------------------------------------
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Parsing a thousand files allocates millions of nodes that reference counting frees;
+    the cycle collector's default thresholds would walk the growing project many times."""
+    old = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
+def load_project(
+    root: Path,
+    *,
+    environment: Environment | None = None,
+    settings: Settings | None = None,
+) -> Project:
+    with _fewer_collections():
+        return _load_project(root, environment=environment, settings=settings)
+
+
+def _load_project(
+    root: Path,
+    *,
+    environment: Environment | None = None,
+    settings: Settings | None = None,
+) -> Project:
+    """Read every migration of the project under ``root`` and of the apps it depends on.
+
+    The project's own migrations are found as ``check`` finds them
+    (:func:`.sources.project_migrations`); an app they depend on, or that
+    ``INSTALLED_APPS`` names, and that the project does not contain is looked up in
+    ``environment`` (this tool's ``sys.path`` by default) and its migrations read from
+    there. Nothing is imported.
+    """
+    root = Path(os.path.abspath(root))
+    environment = environment or Environment.current()
+    settings = settings if settings is not None else read_settings(root)
+    infos: dict[MigrationKey, MigrationInfo] = {}
+    stamps: dict[str, Stamp] = {}
+    problems: list[Problem] = [Problem("settings", c) for c in settings.conflicts]
+
+    def add(path: Path, label: str, name: str) -> None:
+        key = (label, name)
+        if key in infos:
+            problems.append(
+                Problem(
+                    "duplicate",
+                    f"two files for migration {label}.{name}: {infos[key].path} and {path} "
+                    "(the first is used)",
+                    key,
+                    str(path),
+                )
+            )
+            return
+        stamp = Stamp.of(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            problems.append(Problem("unreadable", f"cannot read {path}: {exc}", key, str(path)))
+            return
+        info = read_migration(str(path), label, name, data)
+        infos[key] = info
+        if stamp is not None:
+            stamps[str(path)] = stamp
+        for message in info.problems:
+            if info.is_migration:
+                kind = "static"
+            elif message == NO_MIGRATION_CLASS:
+                kind = "not-a-migration"
+            else:  # Django cannot import it: a syntax error, undecodable bytes
+                kind = "unreadable"
+            problems.append(Problem(kind, f"{path}: {message}", key, str(path)))
+
+    for file in project_migrations(root, settings):
+        add(file.path, file.app_label, file.name)
+    own = frozenset(infos)
+    migrated = {key[0] for key in own}
+
+    # Installed apps, read from the settings: label -> package.
+    installed: dict[str, str] = {}
+    for entry in settings.installed_apps:
+        found = environment.installed_app(entry, first=[root])
+        if found is not None:
+            installed.setdefault(found[0], found[1])
+        else:
+            problems.append(
+                Problem(
+                    "environment",
+                    f"INSTALLED_APPS names {entry!r}, which is neither in the project nor in "
+                    f"the environment ({_where(environment)})",
+                )
+            )
+
+    # Apps the project does not contain: those installed, and those its migrations (and
+    # theirs, transitively) depend on, looked up in the environment.
+    unmigrated: set[str] = set()
+    looked: set[str] = set(migrated)
+    wanted: list[str] = [label for label in installed if label not in migrated]
+    wanted += [label for key in sorted(own) for label in _labels(infos[key], settings, root)]
+    migration_modules = dict(settings.migration_modules)
+    while wanted:
+        label = wanted.pop(0)
+        if label in looked:
+            continue
+        looked.add(label)
+        app = find_app(
+            label,
+            environment,
+            installed=installed,
+            migration_modules=migration_modules,
+            first=[root],
+        )
+        if app is None:
+            continue  # the graph reports what depends on it ("Dependency on unknown app")
+        installed.setdefault(label, app.package)
+        if app.migrations is None:
+            unmigrated.add(label)
+            continue
+        migrated.add(label)
+        for name in migration_names(app.migrations):
+            add(app.migrations / f"{name}.py", label, name)
+            if (label, name) in infos:
+                wanted += _labels(infos[(label, name)], settings, root)
+
+    return Project(
+        root=root,
+        settings=settings,
+        environment=environment,
+        infos=infos,
+        # A package of the project that the discovery did not find (a MIGRATION_MODULES
+        # folder, until discovery reads them) is still the project's own.
+        own=own | {k for k, v in infos.items() if k not in own and _inside(root, v.path)},
+        unmigrated_apps=frozenset(unmigrated),
+        migrated_apps=frozenset(migrated),
+        installed_labels=frozenset(installed) | frozenset(migrated),
+        app_packages=installed,
+        read_problems=tuple(problems),
+        stamps=stamps,
+    )
+
+
+def _inside(root: Path, path: str) -> bool:
+    """Is ``path`` a file of the project under ``root`` (not of a virtualenv in it)?"""
+    try:
+        rel = Path(path).relative_to(root)
+    except ValueError:
+        return False
+    return not any(part in SKIP_DIRS or part.startswith(".") for part in rel.parts[:-1])
+
+
+def setting_value(settings: Settings, root: Path, name: str) -> str | None:
+    """A string setting as the settings modules under ``root`` set it (``AUTH_USER_MODEL``
+    defaults to ``auth.User``); ``None`` when none does."""
+    if name == "AUTH_USER_MODEL":
+        return settings.user_model
+    value = _settings_values(root).get(name)
+    return value if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=8)
+def _settings_values(root: Path) -> dict[str, object]:
+    """Every top-level value of the settings modules under ``root``, the first module
+    that sets a name winning (read once per root: swappable settings are rare)."""
+    values: dict[str, object] = {}
+    for path in find_settings_modules(root):
+        for name, value in (read_module(path) or {}).items():
+            values.setdefault(name, value)
+    return values
+
+
+def _labels(info: MigrationInfo, settings: Settings, root: Path) -> list[str]:
+    """The other apps a migration names in ``dependencies`` and ``run_before``."""
+    labels = []
+    for dep in (*info.dependencies, *info.run_before):
+        label = dep.app_label
+        if dep.swappable:
+            value = setting_value(settings, root, dep.swappable)
+            label = value.split(".", 1)[0] if value else ""
+        if label and label != info.app_label:
+            labels.append(label)
+    return labels
+
+
+def _where(environment: Environment) -> str:
+    return f"python {environment.python}" if environment.python else "this tool's sys.path"
