@@ -183,6 +183,8 @@ def _label_for(module: str, folder: Path) -> str:
         package = ".".join(parts[: len(parts) - 1 - parts[::-1].index("migrations")])
     else:
         package = ".".join(parts[:-1])
+    if not package:  # the app folder is no regular package (no ``__init__.py``)
+        package = folder.parent.name if folder.name == "migrations" else ""
     if not package:
         return folder.parent.name
     return app_label(package, str(folder / "__init__.py"))

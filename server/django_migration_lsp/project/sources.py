@@ -1,11 +1,10 @@
 """Which files of the project are migrations, and of which app: the one place the graph
 asks.
 
-Until ``project/discovery.py`` lands (``MIGRATION_MODULES``, recognising a migration by
-its content), this is ``check``'s own discovery: :func:`config.iter_migration_files`
-over the project root, with the app label from the app's ``AppConfig``
-(:func:`checks.other_files.app_label`). Switching to the new discovery changes
-:func:`project_migrations` only.
+``check``'s own discovery (:mod:`.discovery`: folders named ``migrations``, packages that
+``MIGRATION_MODULES`` names, packages that look like migrations, ``extend-include``),
+with the app label of the package that holds each file: the ``MIGRATION_MODULES`` key,
+else the app's ``AppConfig.label``, else the last part of its package.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..checks.other_files import app_label
 from ..config import Config, iter_migration_files, load_config
 from .settings import Settings
 
@@ -37,14 +35,13 @@ def project_migrations(
     """The project's migration files under ``root``, in a stable order.
 
     As Django's loader: the modules directly in an app's migrations package whose names
-    do not start with ``_`` or ``~``. ``settings`` is unused until discovery reads
-    ``MIGRATION_MODULES`` from it.
+    do not start with ``_`` or ``~``. ``settings`` is the static read the discovery
+    made too (it reads ``MIGRATION_MODULES`` through its own cache).
     """
     config = config or load_config(root)
     found: list[MigrationFile] = []
-    labels: dict[Path, str] = {}  # one AppConfig read per migrations package
     for path in iter_migration_files([root], config):
-        file = _migration(path, config, labels)
+        file = _migration(path, config)
         if file is not None:
             found.append(file)
     return found
@@ -55,19 +52,14 @@ def migration_file(root: Path, path: Path, config: Config | None = None) -> Migr
     config = config or load_config(root)
     if not config.is_migration(path):
         return None
-    return _migration(path, config, {})
+    return _migration(path, config)
 
 
-def _migration(path: Path, config: Config, labels: dict[Path, str]) -> MigrationFile | None:
+def _migration(path: Path, config: Config) -> MigrationFile | None:
     name = path.stem
     if not name or name[0] in "_~" or "." in name:
         return None
-    package = path.parent
-    if package.name != "migrations" and "migrations" in config.relative(path).parts[:-2]:
-        return None  # a sub-package of a migrations package: Django does not load it
-    app_package = package.parent.name
-    if not app_package:
-        return None
-    if package not in labels:
-        labels[package] = app_label(app_package, str(path))
-    return MigrationFile(path, labels[package], name)
+    package = config.discovery.package_of(path)  # cached per folder
+    if package is None:
+        return None  # e.g. a sub-package of a migrations package: Django does not load it
+    return MigrationFile(path, package.app_label, name)
