@@ -24,6 +24,9 @@ Caching
 Errors
     An exception in a handler or a background task is logged to the client
     (``window/logMessage``); that file gets no diagnostics and the server keeps serving.
+    A request whose params do not validate gets an error response; a frame above
+    :data:`~.protocol.MAX_FRAME` is rejected; when the client closes stdin the process
+    ends at once, checks running or not (see :mod:`.protocol`).
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ from .checking import Checked
 from .convert import SOURCE, UTF16, Codec
 from .documents import Document, key_of, uri_to_path
 from .handlers import register
-from .protocol import MigrationProtocol
+from .protocol import MigrationProtocol, serve_stdio
 from .settings import Settings, effective_config, parse_settings, section
 
 NAME = SOURCE
@@ -118,6 +121,8 @@ class MigrationLanguageServer(LanguageServer):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._shown: set[str] = set()
         self._seen_pyprojects: set[Path] = set()
+        #: The process's exit status once :meth:`start_io` returns (``None`` before).
+        self.exit_code: int | None = None
 
     def document(self, uri: str) -> Document | None:
         return self.documents.get(key_of(uri))
@@ -189,6 +194,27 @@ class MigrationLanguageServer(LanguageServer):
         for task in [*self._tasks]:
             task.cancel()
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+    # -- transport ------------------------------------------------------------------
+
+    def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
+        """Serve on stdio (:func:`~.protocol.serve_stdio`) until the client exits or
+        goes away; then :attr:`exit_code` is 0 if ``shutdown`` came first, else 1."""
+        code: Any = None
+        try:
+            asyncio.run(
+                serve_stdio(self.protocol, stdin or sys.stdin.buffer, stdout or sys.stdout.buffer)
+            )
+        except SystemExit as exc:  # the ``exit`` notification
+            code = exc.code
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.shutdown_workers()
+            self.shutdown()
+        if code is None:
+            code = 0 if self.protocol._shutdown else 1
+        self.exit_code = code if isinstance(code, int) else 1
 
     # -- settings and configuration -----------------------------------------------
 
@@ -613,3 +639,13 @@ def run(argv: list[str]) -> None:
     # means hundreds of young-generation passes per parse. Collect less often.
     gc.set_threshold(GC_THRESHOLD, 20, 20)
     start_server(server, [a for a in argv if a != "--stdio"])
+    if server.exit_code is not None:  # stdio: the client exited or went away
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        # Now, without waiting for a check still running on a worker thread (it would
+        # hold up the interpreter's exit): nothing is left to save, the documents are
+        # the editor's.
+        os._exit(server.exit_code)
