@@ -7,10 +7,12 @@
 (:mod:`.checking`); nothing of the user's project is imported or executed.
 
 Diagnostics
-    Open migrations are checked on open, and after each burst of changes (debounced per
-    document); a result is published only if the document is still at the version that
-    was checked. A file that does not parse gets an empty list. Clients that pull
-    diagnostics (``textDocument.diagnostic``) get them by ``textDocument/diagnostic`` and
+    Open migrations are checked on open, at once after a change that follows a quiet
+    period (``debounce`` seconds without changes), and otherwise when a burst of changes
+    ends (``debounce`` after its last change); a result is published only if the
+    document is still at the version that was checked. A file that does not parse gets
+    an empty list. Clients that pull diagnostics (``textDocument.diagnostic``) get them
+    by ``textDocument/diagnostic`` and
     ``workspace/diagnostic`` instead, with result ids, so unchanged files cost nothing.
     With ``workspaceDiagnostics``, every migration in the workspace folders is checked
     after ``initialized`` (with ``$/progress``) and kept current through
@@ -36,6 +38,7 @@ import gc
 import logging
 import os
 import sys
+import time
 import traceback
 import uuid
 from collections.abc import Callable, Coroutine
@@ -63,8 +66,12 @@ from .settings import Settings, effective_config, parse_settings, section
 NAME = SOURCE
 #: Young-generation allocation threshold for the collector (Python's default: 700).
 GC_THRESHOLD = 20_000
-#: Seconds of quiet after a change before an open document is checked again.
+#: Seconds without changes that make a quiet period: a change after one is checked at
+#: once; changes closer together are a burst, checked this long after its last change.
 DEBOUNCE = 0.1
+#: An environment variable that sets another ``DEBOUNCE`` (seconds), for the tests and
+#: benchmarks that need the quiet period long or short; not a user setting.
+DEBOUNCE_ENV = "DJANGO_MIGRATION_LSP_DEBOUNCE"
 #: How often to look at pyproject.toml files when the client cannot watch them (seconds).
 PYPROJECT_POLL = 2.0
 #: Send a progress report at most this often during a workspace scan (seconds).
@@ -407,6 +414,14 @@ class MigrationLanguageServer(LanguageServer):
             self.checked[doc.key] = result
         return result
 
+    def settle_delay(self, doc: Document) -> float:
+        """How long to wait before checking ``doc``: not at all if its last change came
+        after a quiet period (a keystroke, a paste, a format on save), else until the
+        burst it belongs to has been quiet for :attr:`debounce` seconds."""
+        if doc.gap >= self.debounce:
+            return 0.0
+        return max(0.0, doc.changed_at + self.debounce - time.monotonic())
+
     def schedule(self, doc: Document, delay: float) -> None:
         """Check ``doc`` after ``delay`` seconds without changes, then push the result."""
         old = self._pending.pop(doc.key, None)
@@ -629,7 +644,11 @@ def run(argv: list[str]) -> None:
     """
     # stdout carries the protocol: Python logging (pygls's own) goes to stderr.
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(name)s: %(message)s")
-    server = create_server()
+    try:
+        debounce = float(os.environ.get(DEBOUNCE_ENV, DEBOUNCE))
+    except ValueError:
+        debounce = DEBOUNCE
+    server = create_server(debounce=debounce)
     # Everything imported so far (pygls, lsprotocol, the rules) lives as long as the
     # process: keep it out of the collector's full passes, which ast.parse of a large
     # migration triggers (~20% of didOpen -> publish on a 6,000-line file).
