@@ -285,6 +285,9 @@ class MigrationProtocol(LanguageServerProtocol):
         doc = self._server.documents.get(key_of(params.text_document.uri))
         if doc is not None:
             doc.apply(params.content_changes, params.text_document.version, self._server.codec)
+            # The result for the previous version is of no use now: let its tree go
+            # before the next check builds another.
+            self._server.checked.pop(doc.key, None)
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
             yield handler, (params,), None
 
