@@ -4,11 +4,14 @@ when the client goes away."""
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from django_migration_lsp.lsp.protocol import MAX_FRAME, FrameDecoder
 
 from .harness import RUN_PYTHON
 from .raw import RawServer, frame
@@ -97,8 +100,6 @@ def test_an_absurd_content_length_is_rejected_and_the_server_goes_on(raw):
 def test_a_frame_above_the_limit_is_skipped_without_being_read_into_memory(raw):
     """A real body above 64 MiB (a huge buffer): skipped, never allocated; the frames
     after it are served."""
-    from django_migration_lsp.lsp.protocol import MAX_FRAME
-
     server = raw()
     uri = opened(server)
     before = server.rss_kib()
@@ -192,6 +193,73 @@ def test_exit_without_shutdown_exits_with_1_and_with_shutdown_with_0(raw):
     assert server.call("shutdown", None)["result"] is None
     server.notify("exit", None)
     assert server.process.wait(timeout=10) == 0
+
+
+# -- the frame decoder, alone -----------------------------------------------------------
+
+
+def feed_in_pieces(decoder, data: bytes, size: int) -> list:
+    out: list = []
+    for start in range(0, len(data), size):
+        out += decoder.feed(data[start : start + size])
+    return out
+
+
+@pytest.mark.parametrize("size", [1, 2, 7, 64, 10_000])
+def test_frames_split_anywhere_are_put_together(size):
+    bodies = [json.dumps({"n": n, "text": "é\r\n" * n}).encode() for n in range(5)]
+    data = b"".join(
+        b"content-length: %d\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n%s"
+        % (len(b), b)
+        if n % 2
+        else b"Content-Length:%d\r\n\r\n%s" % (len(b), b)
+        for n, b in enumerate(bodies)
+    )
+    assert feed_in_pieces(FrameDecoder(), data, size) == bodies
+
+
+@pytest.mark.parametrize("size", [1, 5, 64, 100_000])
+def test_rejected_frames_are_skipped_to_the_next_header(size):
+    good = [frame({"n": n}) for n in range(5)]
+    big_body = json.dumps({"text": "Content-Length: 5\r\n\r\n" * 200}).encode()  # escaped
+    data = (
+        good[0]
+        + b"Content-Length: %d\r\n\r\n%s" % (len(big_body), big_body)  # above the limit
+        + good[1]
+        + b"Content-Length: 10000000000000000000000\r\n\r\n"  # a lie
+        + good[2]
+        + b"Content-Type: x\r\n\r\n{}"  # no Content-Length
+        + good[3]
+        + b"x" * 300  # no end of header before the limit
+        + good[4]
+    )
+    out = feed_in_pieces(FrameDecoder(limit=1000, max_header=200), data, size)
+    assert [o for o in out if isinstance(o, bytes)] == [g.partition(b"\r\n\r\n")[2] for g in good]
+    errors = [o for o in out if isinstance(o, str)]
+    assert errors[:3] == [
+        f"rejected a frame of {len(big_body)} bytes (Content-Length), above the limit of 1000:"
+        " skipping to the next frame",
+        "rejected a frame of 10000000000000000000000 bytes (Content-Length), above the limit"
+        " of 1000: skipping to the next frame",
+        "rejected a frame header without a valid Content-Length: skipping to the next frame",
+    ]
+    # Read in small pieces, the 300 bytes overflow the header limit; read at once, they
+    # end at the next frame's header and make a header without a valid Content-Length.
+    (last,) = errors[3:]
+    assert last.startswith("rejected ")
+    assert [type(o) for o in out] == [bytes, str, bytes, str, bytes, str, bytes, str, bytes]
+
+
+def test_the_decoder_never_holds_more_than_a_frame_and_a_chunk():
+    decoder = FrameDecoder(limit=1000)
+    assert decoder.feed(b"Content-Length: 999999999\r\n\r\n")
+    for _ in range(1000):
+        assert decoder.feed(b"y" * 65536) == []
+        assert len(decoder._buffer) <= 65536
+    assert decoder.feed(frame({"ok": True})) == [b'{"ok": true}']
+
+
+# -- helpers -------------------------------------------------------------------------------
 
 
 def hover_at_start(server: RawServer, uri: str) -> dict:

@@ -22,10 +22,10 @@ frame's body with ``read(Content-Length)`` in one piece, whatever the length say
   whether the rejected frame's body was sent (a huge document) or the length was a lie
   (a corrupt or hostile stream): the server goes on serving either way. A request in a
   rejected frame gets no answer, as its id is in the body that was not read.
-- stdin is read in chunks on a daemon thread, one chunk at a time (the pipe is the
-  backlog, not the server's memory), and every complete frame of a chunk is handled
-  before anything else runs on the loop, so a burst that arrived together is seen
-  together (see ``MigrationLanguageServer.settle_delay``).
+- stdin is read and split into frames on a daemon thread; the frames that a read
+  completes are handed to the loop together, and handled before anything else runs
+  there (a burst that arrived together is seen together), and the thread reads on only
+  then (the pipe is the backlog, not the server's memory).
 - when stdin closes (the client went away), or stdout does, the loop ends at once,
   whatever is still being checked; ``server.run`` then ends the process without
   waiting for the worker threads.
@@ -73,12 +73,9 @@ KEEP = 64
 class FrameDecoder:
     """Bytes in, frame bodies out: ``Content-Length: N\\r\\n`` (and other headers),
     ``\\r\\n``, then N bytes. Holds at most one frame (up to :data:`MAX_FRAME`) and
-    one chunk; errors go to ``on_error``."""
+    one chunk."""
 
-    def __init__(
-        self, on_error: Callable[[str], None], limit: int = MAX_FRAME, max_header: int = MAX_HEADER
-    ) -> None:
-        self.on_error = on_error
+    def __init__(self, limit: int = MAX_FRAME, max_header: int = MAX_HEADER) -> None:
         self.limit = limit
         self.max_header = max_header
         self._buffer = bytearray()
@@ -86,34 +83,34 @@ class FrameDecoder:
         self._skipping = False  # for the next Content-Length line
         self._skipped = 0
 
-    def feed(self, data: bytes) -> list[bytes]:
-        """The bodies completed by ``data``, in order."""
+    def feed(self, data: bytes) -> list[bytes | str]:
+        """What ``data`` completes, in stream order: bodies (``bytes``), and errors
+        (``str``) where frames were rejected."""
         buffer = self._buffer
         buffer += data
-        bodies: list[bytes] = []
+        out: list[bytes | str] = []
         while True:
             if self._length is not None:
                 if len(buffer) < self._length:
-                    return bodies
-                bodies.append(bytes(buffer[: self._length]))
+                    return out
+                out.append(bytes(buffer[: self._length]))
                 del buffer[: self._length]
                 self._length = None
             if self._skipping and not self._skip():
-                return bodies
+                return out
             end = buffer.find(b"\r\n\r\n")
             if end < 0:
                 if len(buffer) > self.max_header:
-                    self._reject(f"no end of header in the first {self.max_header} bytes", 1)
+                    what = f"no end of header in the first {self.max_header} bytes"
+                    out.append(self._reject(what, 1))
                     continue
-                return bodies
+                return out
             length = self._content_length(bytes(buffer[:end]))
             if length is None:
-                self._reject("a frame header without a valid Content-Length", 1)
+                out.append(self._reject("a frame header without a valid Content-Length", 1))
             elif length > self.limit:
-                self._reject(
-                    f"a frame of {length} bytes (Content-Length), above the limit of {self.limit}",
-                    end + 4,
-                )
+                what = f"a frame of {length} bytes (Content-Length), above the limit"
+                out.append(self._reject(f"{what} of {self.limit}", end + 4))
             else:
                 del buffer[: end + 4]
                 self._length = length
@@ -127,12 +124,12 @@ class FrameDecoder:
                 return int(value) if value.isdigit() else None
         return None
 
-    def _reject(self, what: str, drop: int) -> None:
+    def _reject(self, what: str, drop: int) -> str:
         """Drop ``drop`` bytes, then skip to the next Content-Length line."""
-        self.on_error(f"rejected {what}: skipping to the next frame")
         del self._buffer[:drop]
         self._skipping = True
         self._skipped = drop
+        return f"rejected {what}: skipping to the next frame"
 
     def _skip(self) -> bool:
         """Skip to the next Content-Length line; ``False`` if not in the buffer yet."""
@@ -300,37 +297,47 @@ class MigrationProtocol(LanguageServerProtocol):
 
 async def serve_stdio(protocol: MigrationProtocol, stdin: BinaryIO, stdout: BinaryIO) -> None:
     """Serve ``protocol`` until ``stdin`` or ``stdout`` closes (or ``exit`` raises
-    ``SystemExit`` out of the loop)."""
+    ``SystemExit`` out of the loop).
+
+    A daemon thread reads stdin and splits it into frames; each batch of complete
+    frames is handled on the loop, in one go, before the thread reads on.
+    """
     loop = asyncio.get_running_loop()
     gone = asyncio.Event()
     protocol.set_writer(PipeWriter(stdout, lambda: loop.call_soon_threadsafe(gone.set)))
-    decoder = FrameDecoder(protocol.frame_error)
     handed = threading.Event()
 
-    def received(data: bytes) -> None:
+    def deliver(items: list[bytes | str] | None) -> None:
         try:
-            if not data:
+            if items is None:
                 gone.set()
                 return
-            for body in decoder.feed(data):
-                protocol.handle_body(body)
+            for item in items:
+                if isinstance(item, str):
+                    protocol.frame_error(item)
+                else:
+                    protocol.handle_body(item)
         finally:
             handed.set()
 
     read = getattr(stdin, "read1", stdin.read)
 
     def reader() -> None:
+        decoder = FrameDecoder()
         while True:
             try:
                 data = read(CHUNK)
             except (OSError, ValueError):
                 data = b""
+            items = decoder.feed(data) if data else None
+            if items == []:
+                continue  # in the middle of a frame
             handed.clear()
             try:
-                loop.call_soon_threadsafe(received, data)
+                loop.call_soon_threadsafe(deliver, items)
             except RuntimeError:  # the loop is closed
                 return
-            if not data:
+            if items is None:
                 return
             handed.wait()  # the pipe holds what comes next, not this process
 
