@@ -12,16 +12,23 @@ It prints:
    of a file opened right away;
 2. ``didOpen`` -> ``publishDiagnostics`` for a p90-sized corpus migration, the largest
    corpus migration (as is: schema-only, so the byte prefilter skips it; and with the
-   prefilter defeated by a ``# RunPython`` comment), and a generated ~6,000-line
-   migration with DJM001, DJM002 and DJM003 findings; each beside ``ast.parse`` of the
-   same text in this process, and the ratio;
-3. ``didChange`` -> ``publishDiagnostics`` for the same files, with and without the
-   server's debounce (the quiet time it waits for the end of a burst of keystrokes);
+   prefilter defeated by a ``# RunPython`` comment), the largest corpus migration that
+   the rules really parse, and a generated ~6,000-line migration with DJM001, DJM002
+   and DJM003 findings; each beside ``ast.parse`` of the same text in this process
+   (timed in turns with the server), and the ratio;
+3. ``didChange`` -> ``publishDiagnostics`` for the same files: one keystroke (an
+   incremental change) after a quiet period, which the server checks at once, beside
+   ``ast.parse`` and the ratio; then a burst of keystrokes 20 ms apart: the time from
+   its last change to the publish (the server's debounce plus the check) and how many
+   of its versions were published;
 4. ``textDocument/codeAction`` on the generated file, cache warm: all quick fixes of
    all its diagnostics, then the slowest single diagnostic, and ``source.fixAll`` resolved;
 5. a workspace scan of the whole corpus (``workspaceDiagnostics``): time from
    ``initialized`` to the end of ``$/progress``, and the server's RSS after it, beside
-   an idle server's.
+   an idle server's;
+6. a long session: keystrokes into the p90 file (or the generated one), and the
+   server's RSS after 0, 1k, 10k and 40k of them (``--changes`` sets the last), with
+   the growth per 1,000 changes after the first 1,000.
 
 The corpus is ``benchmarks/corpus.py``'s (downloaded on first use); with ``--no-corpus``
 or without network, only the generated file is measured. Figures only, no thresholds.
@@ -47,6 +54,8 @@ from lsprotocol import types
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+
+from django_migration_lsp.checks.engine import could_report, selected_rules
 
 SERVER = [sys.executable, "-m", "django_migration_lsp"]
 DEBOUNCE = 0.1  # lsp/server.py: DEBOUNCE
@@ -126,6 +135,8 @@ class Client:
         self.waiters: list[tuple[Callable[[types.PublishDiagnosticsParams], bool], Any]] = []
         self.progress_end: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         self.versions: dict[str, int] = {}
+        #: (uri, version) of every publishDiagnostics, in order.
+        self.published: list[tuple[str, int | None]] = []
         self.lsp = self._make_client()
 
     def _make_client(self) -> LanguageClient:
@@ -135,6 +146,7 @@ class Client:
 
         def publish(_: LanguageClient, params: types.PublishDiagnosticsParams) -> None:
             now = time.perf_counter()
+            self.published.append((params.uri, params.version))
             for waiter in [*self.waiters]:
                 predicate, future = waiter
                 if predicate(params) and not future.done():
@@ -196,17 +208,30 @@ class Client:
         when, params = await asyncio.wait_for(future, TIMEOUT)
         return when - start, list(params.diagnostics)
 
-    async def change(self, uri: str, text: str) -> tuple[float, list[types.Diagnostic]]:
+    def type(self, uri: str, text: str, character: int = 0, delete: int = 0) -> int:
+        """Send a keystroke on the first line: ``delete`` characters at ``character``
+        replaced by ``text``. Returns its version."""
         self.versions[uri] += 1
         version = self.versions[uri]
-        future = self.expect(uri, version)
-        start = time.perf_counter()
+        start = types.Position(line=0, character=character)
+        end = types.Position(line=0, character=character + delete)
         self.lsp.text_document_did_change(
             types.DidChangeTextDocumentParams(
                 text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+                content_changes=[
+                    types.TextDocumentContentChangePartial(
+                        range=types.Range(start=start, end=end), text=text
+                    )
+                ],
             )
         )
+        return version
+
+    async def change(self, uri: str, text: str) -> tuple[float, list[types.Diagnostic]]:
+        """One keystroke (``text`` inserted at the start): time to its diagnostics."""
+        future = self.expect(uri, self.versions[uri] + 1)
+        start = time.perf_counter()
+        self.type(uri, text)
         when, params = await asyncio.wait_for(future, TIMEOUT)
         return when - start, list(params.diagnostics)
 
@@ -245,16 +270,14 @@ def summary(times: list[float]) -> str:
     return f"{ms(statistics.median(times))} (p90 {ms(p90).strip()})"
 
 
-def ast_time(text: str, repeats: int) -> float:
-    times = []
+def parse_time(text: str) -> float:
+    """One ``ast.parse`` of ``text`` in this process (seconds)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for _ in range(repeats + 1):
-            gc.collect()
-            start = time.perf_counter()
-            ast.parse(text)
-            times.append(time.perf_counter() - start)
-    return statistics.median(times[1:])
+        gc.collect()
+        start = time.perf_counter()
+        ast.parse(text)
+        return time.perf_counter() - start
 
 
 # -- measurements -------------------------------------------------------------------
@@ -279,34 +302,68 @@ async def open_and_change(
 ) -> dict[str, tuple[str, list[types.Diagnostic]]]:
     print("\n2. didOpen -> publishDiagnostics (beside ast.parse of the same text)")
     kept: dict[str, tuple[str, list[types.Diagnostic]]] = {}
-    changes: dict[str, list[float]] = {}
+    changes: dict[str, tuple[list[float], float]] = {}
     for label, text in files:
-        opens = []
-        change_times = []
-        for n in range(repeats):
+        parse_time(text)  # warm up
+        opens, change_times, parses = [], [], []
+        for n in range(repeats):  # in turns: the server, then ast.parse here
             uri = f"file:///bench/{label.split()[0]}/migrations/{n:04d}_x.py"
             elapsed, _ = await client.open(uri, text)
             opens.append(elapsed)
-            elapsed, diagnostics = await client.change(uri, text + f"# edit {n}\n")
+            parses.append(parse_time(text))
+            await asyncio.sleep(DEBOUNCE)  # a quiet period: the keystroke is checked at once
+            elapsed, diagnostics = await client.change(uri, f"# edit {n}\n")
             change_times.append(elapsed)
+            parses.append(parse_time(text))
             if n == repeats - 1:
                 kept[label] = (uri, diagnostics)
             else:
                 await client.close(uri)
-        parse = ast_time(text, repeats)
+        parse = statistics.median(parses)
         ratio = statistics.median(opens) / parse if parse else float("nan")
         print(
             f"   {label:<44} {lines_of(text):>5} lines  {summary(opens)}"
             f"  ast.parse {ms(parse)}  x{ratio:.1f}"
         )
-        changes[label] = change_times
-    print(f"\n3. didChange -> publishDiagnostics (debounce {DEBOUNCE * 1000:.0f} ms included)")
-    for label, times in changes.items():
-        print(
-            f"   {label:<44} {summary(times)}"
-            f"   without the debounce {ms(statistics.median(times) - DEBOUNCE)}"
-        )
+        changes[label] = (change_times, parse)
+    print("\n3. didChange -> publishDiagnostics, one keystroke after a quiet period")
+    for label, (times, parse) in changes.items():
+        ratio = statistics.median(times) / parse if parse else float("nan")
+        print(f"   {label:<44} {summary(times)}  ast.parse {ms(parse)}  x{ratio:.1f}")
     return kept
+
+
+async def bursts(client: Client, files: list[tuple[str, str]], repeats: int) -> None:
+    count, gap = 20, 0.02
+    print(
+        f"\n   A burst of {count} keystrokes {gap * 1000:.0f} ms apart: last change -> "
+        f"publishDiagnostics (debounce {DEBOUNCE * 1000:.0f} ms included), versions published"
+    )
+    for label, text in files:
+        times, published = [], []
+        for n in range(max(3, repeats // 3)):
+            uri = f"file:///bench/burst-{label.split()[0]}/migrations/{n:04d}_x.py"
+            await client.open(uri, text)
+            await asyncio.sleep(DEBOUNCE)
+            first = len(client.published)
+            for _ in range(count - 1):
+                client.type(uri, "#\n")
+                await asyncio.sleep(gap)
+            last = client.versions[uri] + 1
+            future = client.expect(uri, last)
+            start = time.perf_counter()
+            client.type(uri, "#\n")
+            when, _ = await asyncio.wait_for(future, TIMEOUT)
+            times.append(when - start)
+            await asyncio.sleep(2 * DEBOUNCE)  # anything late
+            published.append(
+                len([v for u, v in client.published[first:] if u == uri and v is not None])
+            )
+            await client.close(uri)
+        print(
+            f"   {label:<44} {summary(times)}   published {min(published)}-{max(published)}"
+            f" of {count} versions"
+        )
 
 
 async def code_actions(client: Client, uri: str, diagnostics: list, repeats: int) -> None:
@@ -360,42 +417,89 @@ async def workspace_scan(root: Path, count: int) -> None:
     await client.stop()
 
 
+async def long_session(label: str, text: str, total: int) -> None:
+    print(f"\n6. A long session: keystrokes into the {label}, and the server's RSS")
+    client = await Client.start()
+    uri = "file:///bench/long/migrations/0001_x.py"
+    await client.open(uri, "# \n" + text)  # the keystrokes go after the "# "
+    await asyncio.sleep(0.5)
+    rows: list[tuple[int, int | None]] = [(0, rss_kib(client.pid))]
+    done = 0
+    started = time.perf_counter()
+    for checkpoint in sorted({min(1_000, total), min(10_000, total), total}):
+        while done < checkpoint:
+            for _ in range(min(1_000, checkpoint - done)):
+                done += 1
+                if done % 2:
+                    client.type(uri, "x", character=2)  # "# x"
+                else:
+                    client.type(uri, "", character=2, delete=1)  # "# " again
+            await asyncio.sleep(0)  # let the transport write
+        await asyncio.wait_for(client.expect(uri, client.versions[uri]), TIMEOUT)
+        await asyncio.sleep(0.3)
+        rows.append((done, rss_kib(client.pid)))
+    elapsed = time.perf_counter() - started
+    await client.stop()
+    if any(rss is None for _, rss in rows):
+        print("   (no /proc/<pid>/status here: RSS not measured)")
+        return
+    for changes, rss in rows:
+        assert rss is not None
+        print(f"   after {changes:>6,} changes   RSS {rss / 1024:8.1f} MiB")
+    (first, first_rss), (last, last_rss) = rows[1], rows[-1]
+    if last > first and first_rss is not None and last_rss is not None:
+        per = (last_rss - first_rss) / ((last - first) / 1000)
+        print(
+            f"   growth after the first {first:,}: {per:+.1f} KiB per 1,000 changes"
+            f"   ({done / elapsed:,.0f} changes/s)"
+        )
+
+
 async def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--no-corpus", action="store_true", help="only the generated file")
+    parser.add_argument(
+        "--changes", type=int, default=40_000, help="keystrokes in the long session"
+    )
     args = parser.parse_args(argv)
 
     print(f"Python {platform.python_version()} on {platform.machine()}, {platform.system()}")
     generated = generated_migration()
     files: list[tuple[str, str]] = []
     root, corpus = (None, []) if args.no_corpus else corpus_files()
+    rules = selected_rules()
     if corpus:
         texts = sorted(
             ((lines_of(p.read_text(encoding="utf-8")), p) for p in corpus), key=lambda t: t[0]
         )
         p90_lines, p90 = texts[int(0.9 * (len(texts) - 1))]
         big_lines, big = texts[-1]
+        parsed_lines, parsed = [(n, p) for n, p in texts if could_report(p.read_bytes(), rules)][-1]
         print(f"Corpus: {len(texts)} migration files in {root}")
         print(f"  p90 by lines: {p90.relative_to(root)} ({p90_lines} lines)")
         print(f"  largest:      {big.relative_to(root)} ({big_lines} lines)")
+        print(f"  largest that the rules parse: {parsed.relative_to(root)} ({parsed_lines} lines)")
         big_text = big.read_text(encoding="utf-8")
         files += [
             ("p90 corpus file", p90.read_text(encoding="utf-8")),
             ("largest corpus file", big_text),
             ("largest corpus file, prefilter defeated", big_text + "# RunPython\n"),
+            ("largest corpus file that the rules parse", parsed.read_text(encoding="utf-8")),
         ]
     files.append(("generated migration, 3 findings", generated))
     await startup(files[0][1], max(3, args.repeats // 3))
 
     client = await Client.start({"unsafeFixes": True})
     kept = await open_and_change(client, files, args.repeats)
+    await bursts(client, files, args.repeats)
     uri, diagnostics = kept["generated migration, 3 findings"]
     await code_actions(client, uri, diagnostics, args.repeats)
     await client.stop()
 
     if root is not None and corpus:
         await workspace_scan(root, len(corpus))
+    await long_session(*files[0], args.changes)
 
 
 if __name__ == "__main__":

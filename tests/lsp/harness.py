@@ -16,6 +16,7 @@ the server's) and sends the result back as ``didChange``, as an editor does.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import sys
 import textwrap
@@ -281,10 +282,13 @@ class Session:
     async def diagnostics(self, uri: str) -> list[types.Diagnostic]:
         """The diagnostics of an open document at its current version (pushed or pulled)."""
         if self.pull:
-            report = await self.client.text_document_diagnostic_async(
-                types.DocumentDiagnosticParams(
-                    text_document=types.TextDocumentIdentifier(uri=uri), identifier=NAME
-                )
+            report = await asyncio.wait_for(
+                self.client.text_document_diagnostic_async(
+                    types.DocumentDiagnosticParams(
+                        text_document=types.TextDocumentIdentifier(uri=uri), identifier=NAME
+                    )
+                ),
+                TIMEOUT,
             )
             assert isinstance(report, types.RelatedFullDocumentDiagnosticReport)
             return list(report.items)
@@ -350,7 +354,8 @@ async def start(tmp_path: Path):
 
     ``settings`` are the initializationOptions, ``configuration`` the client's answer to
     ``workspace/configuration``, ``files`` are written to the workspace folder before the
-    server starts, and ``tweak`` edits the profile's client capabilities.
+    server starts, ``tweak`` edits the profile's client capabilities, and ``env`` is
+    added to the server's environment.
     """
     sessions: list[Session] = []
 
@@ -361,10 +366,16 @@ async def start(tmp_path: Path):
         configuration: Any = None,
         files: dict[str, str] | None = None,
         tweak: Callable[[types.ClientCapabilities], None] | None = None,
+        env: dict[str, str] | None = None,
     ) -> Session:
         root = tmp_path / f"project{len(sessions)}"
         root.mkdir()
-        session = Session(await CONFIG.start(), profile, root)
+        config = CONFIG
+        if env:
+            config = ClientServerConfig(
+                server_command=SERVER, client_factory=make_client, server_env={**os.environ, **env}
+            )
+        session = Session(await config.start(), profile, root)
         sessions.append(session)
         for relative, text in (files or {}).items():
             session.write(relative, dedent(text))

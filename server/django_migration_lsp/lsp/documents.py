@@ -10,6 +10,7 @@ built once per version and shared with the analysis.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -51,8 +52,10 @@ class Document:
         self.path = uri_to_path(uri)
         self._text = text
         self._source: SourceFile | None = None
-        #: ``time.monotonic()`` of the last change (0 for none): for debouncing.
+        #: ``time.monotonic()`` of the last change (0 for none), and the time between it
+        #: and the one before (infinite for the first): for debouncing.
         self.changed_at = 0.0
+        self.gap = math.inf
 
     def __repr__(self) -> str:
         return f"Document({self.uri!r}, version={self.version})"
@@ -87,4 +90,6 @@ class Document:
                 self._text = change.text
             self._source = None
         self.version = version
-        self.changed_at = time.monotonic()
+        now = time.monotonic()
+        self.gap = now - self.changed_at if self.changed_at else math.inf
+        self.changed_at = now

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -74,7 +73,7 @@ def did_change(ls: MigrationLanguageServer, params: types.DidChangeTextDocumentP
     doc = ls.document(params.text_document.uri)
     if doc is None or ls.pull or doc.path is None or ls.config_for(doc.path) is None:
         return
-    ls.schedule(doc, ls.debounce)
+    ls.schedule(doc, ls.settle_delay(doc))
 
 
 async def did_close(ls: MigrationLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -154,10 +153,11 @@ async def document_diagnostic(
     checked: Checked | None = None
     try:
         if (doc := ls.document(uri)) is not None:
-            # Clients pull after every keystroke: wait for a pause in the typing, as the
-            # push path does (the client cancels this request if it asks again).
-            while (quiet := doc.changed_at + ls.debounce - time.monotonic()) > 0:
-                await asyncio.sleep(quiet)
+            # Clients pull after every keystroke: in a burst, wait for a pause in the
+            # typing, as the push path does (the client cancels this request if it asks
+            # again).
+            while (delay := ls.settle_delay(doc)) > 0:
+                await asyncio.sleep(delay)
             checked = await ls.check_document(doc)
         elif (path := uri_to_path(uri)) is not None:
             checked = ls.saved.get(key_of(uri)) or await ls.check_saved(path)

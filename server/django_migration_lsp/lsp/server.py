@@ -7,10 +7,12 @@
 (:mod:`.checking`); nothing of the user's project is imported or executed.
 
 Diagnostics
-    Open migrations are checked on open, and after each burst of changes (debounced per
-    document); a result is published only if the document is still at the version that
-    was checked. A file that does not parse gets an empty list. Clients that pull
-    diagnostics (``textDocument.diagnostic``) get them by ``textDocument/diagnostic`` and
+    Open migrations are checked on open, at once after a change that follows a quiet
+    period (``debounce`` seconds without changes), and otherwise when a burst of changes
+    ends (``debounce`` after its last change); a result is published only if the
+    document is still at the version that was checked. A file that does not parse gets
+    an empty list. Clients that pull diagnostics (``textDocument.diagnostic``) get them
+    by ``textDocument/diagnostic`` and
     ``workspace/diagnostic`` instead, with result ids, so unchanged files cost nothing.
     With ``workspaceDiagnostics``, every migration in the workspace folders is checked
     after ``initialized`` (with ``$/progress``) and kept current through
@@ -24,6 +26,9 @@ Caching
 Errors
     An exception in a handler or a background task is logged to the client
     (``window/logMessage``); that file gets no diagnostics and the server keeps serving.
+    A request whose params do not validate gets an error response; a frame above
+    :data:`~.protocol.MAX_FRAME` is rejected; when the client closes stdin the process
+    ends at once, checks running or not (see :mod:`.protocol`).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import gc
 import logging
 import os
 import sys
+import time
 import traceback
 import uuid
 from collections.abc import Callable, Coroutine
@@ -54,14 +60,18 @@ from .checking import Checked
 from .convert import SOURCE, UTF16, Codec
 from .documents import Document, key_of, uri_to_path
 from .handlers import register
-from .protocol import MigrationProtocol
+from .protocol import MigrationProtocol, serve_stdio
 from .settings import Settings, effective_config, parse_settings, section
 
 NAME = SOURCE
 #: Young-generation allocation threshold for the collector (Python's default: 700).
 GC_THRESHOLD = 20_000
-#: Seconds of quiet after a change before an open document is checked again.
+#: Seconds without changes that make a quiet period: a change after one is checked at
+#: once; changes closer together are a burst, checked this long after its last change.
 DEBOUNCE = 0.1
+#: An environment variable that sets another ``DEBOUNCE`` (seconds), for the tests and
+#: benchmarks that need the quiet period long or short; not a user setting.
+DEBOUNCE_ENV = "DJANGO_MIGRATION_LSP_DEBOUNCE"
 #: How often to look at pyproject.toml files when the client cannot watch them (seconds).
 PYPROJECT_POLL = 2.0
 #: Send a progress report at most this often during a workspace scan (seconds).
@@ -118,6 +128,8 @@ class MigrationLanguageServer(LanguageServer):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._shown: set[str] = set()
         self._seen_pyprojects: set[Path] = set()
+        #: The process's exit status once :meth:`start_io` returns (``None`` before).
+        self.exit_code: int | None = None
 
     def document(self, uri: str) -> Document | None:
         return self.documents.get(key_of(uri))
@@ -189,6 +201,27 @@ class MigrationLanguageServer(LanguageServer):
         for task in [*self._tasks]:
             task.cancel()
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+    # -- transport ------------------------------------------------------------------
+
+    def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
+        """Serve on stdio (:func:`~.protocol.serve_stdio`) until the client exits or
+        goes away; then :attr:`exit_code` is 0 if ``shutdown`` came first, else 1."""
+        code: Any = None
+        try:
+            asyncio.run(
+                serve_stdio(self.protocol, stdin or sys.stdin.buffer, stdout or sys.stdout.buffer)
+            )
+        except SystemExit as exc:  # the ``exit`` notification
+            code = exc.code
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.shutdown_workers()
+            self.shutdown()
+        if code is None:
+            code = 0 if self.protocol._shutdown else 1
+        self.exit_code = code if isinstance(code, int) else 1
 
     # -- settings and configuration -----------------------------------------------
 
@@ -380,6 +413,14 @@ class MigrationLanguageServer(LanguageServer):
         ):
             self.checked[doc.key] = result
         return result
+
+    def settle_delay(self, doc: Document) -> float:
+        """How long to wait before checking ``doc``: not at all if its last change came
+        after a quiet period (a keystroke, a paste, a format on save), else until the
+        burst it belongs to has been quiet for :attr:`debounce` seconds."""
+        if doc.gap >= self.debounce:
+            return 0.0
+        return max(0.0, doc.changed_at + self.debounce - time.monotonic())
 
     def schedule(self, doc: Document, delay: float) -> None:
         """Check ``doc`` after ``delay`` seconds without changes, then push the result."""
@@ -605,7 +646,11 @@ def run(argv: list[str]) -> None:
     """
     # stdout carries the protocol: Python logging (pygls's own) goes to stderr.
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(name)s: %(message)s")
-    server = create_server()
+    try:
+        debounce = float(os.environ.get(DEBOUNCE_ENV, DEBOUNCE))
+    except ValueError:
+        debounce = DEBOUNCE
+    server = create_server(debounce=debounce)
     # Everything imported so far (pygls, lsprotocol, the rules) lives as long as the
     # process: keep it out of the collector's full passes, which ast.parse of a large
     # migration triggers (~20% of didOpen -> publish on a 6,000-line file).
@@ -615,3 +660,13 @@ def run(argv: list[str]) -> None:
     # means hundreds of young-generation passes per parse. Collect less often.
     gc.set_threshold(GC_THRESHOLD, 20, 20)
     start_server(server, [a for a in argv if a != "--stdio"])
+    if server.exit_code is not None:  # stdio: the client exited or went away
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        # Now, without waiting for a check still running on a worker thread (it would
+        # hold up the interpreter's exit): nothing is left to save, the documents are
+        # the editor's.
+        os._exit(server.exit_code)
