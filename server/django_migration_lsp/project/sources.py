@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Config, iter_migration_files, load_config
+from .discovery import MigrationPackage
 from .settings import Settings
 
 
@@ -40,8 +41,9 @@ def project_migrations(
     """
     config = config or load_config(root)
     found: list[MigrationFile] = []
+    packages: dict[Path, MigrationPackage | None] = {}  # one discovery question per folder
     for path in iter_migration_files([root], config):
-        file = _migration(path, config)
+        file = _migration(path, config, packages)
         if file is not None:
             found.append(file)
     return found
@@ -52,14 +54,19 @@ def migration_file(root: Path, path: Path, config: Config | None = None) -> Migr
     config = config or load_config(root)
     if not config.is_migration(path):
         return None
-    return _migration(path, config)
+    return _migration(path, config, {})
 
 
-def _migration(path: Path, config: Config) -> MigrationFile | None:
+def _migration(
+    path: Path, config: Config, packages: dict[Path, MigrationPackage | None]
+) -> MigrationFile | None:
     name = path.stem
     if not name or name[0] in "_~" or "." in name:
         return None
-    package = config.discovery.package_of(path)  # cached per folder
+    folder = path.parent
+    if folder not in packages:
+        packages[folder] = config.discovery.package_of(path)
+    package = packages[folder]
     if package is None:
         return None  # e.g. a sub-package of a migrations package: Django does not load it
     return MigrationFile(path, package.app_label, name)
