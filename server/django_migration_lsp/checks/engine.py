@@ -12,7 +12,7 @@ The pipeline for one file:
    string: the comment goes where the string ends; see :mod:`.noqa`).
 
 Fixes are not built here. A finding carries ``fix_data``; :func:`fixes_for`
-builds the edits (with LibCST, on the affected statement only) when asked.
+builds the edits (on the affected statement only, see :mod:`..fixes`) when asked.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def analyze(
 
 
 def build_fixes(source: SourceFile, finding: Finding) -> list[Fix]:
-    """The fixes a rule builds for one finding (LibCST on the affected statement), not
+    """The fixes a rule builds for one finding (edits of the affected statement), not
     yet validated: :func:`fixes_for` is what callers offer."""
     if finding.code is None:
         return []
