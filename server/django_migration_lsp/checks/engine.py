@@ -24,7 +24,6 @@ from dataclasses import dataclass, field, replace
 
 from .base import Finding, Fix, Position, Range, Rule, RuleSelection
 from .context import MigrationContext
-from .newer_syntax import newer_syntax
 from .noqa import NoqaComment, noqa_position, parse_noqa
 from .registry import all_rules, get_rule
 from .source import SourceDecodeError, SourceFile, decode_source
@@ -70,6 +69,8 @@ def _syntax_error_finding(source: SourceFile, exc: SyntaxError) -> Finding:
     end = Position(line, max(column, min(len(source.line(line)), (exc.end_offset or 0) - 1)))
     if exc.end_lineno and exc.end_lineno != line:
         end = pos
+    from .newer_syntax import newer_syntax  # only for a file that does not parse
+
     message = newer_syntax(exc.msg, source.line(line)) or f"SyntaxError: {exc.msg}"
     return Finding(None, message, Range(pos, end))
 
