@@ -12,6 +12,7 @@ in the parent. Elsewhere (no safe ``fork``: macOS, Windows) the chunks go to a
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -100,6 +101,9 @@ def _forked(fn: Callable[[Sequence[T]], R], chunks: list[Sequence[T]], workers: 
             stream.flush()
         except (OSError, ValueError):
             pass
+    # The collector never looks at what exists now: a collection in a child would touch
+    # (and so copy) every page it shares with the parent.
+    gc.freeze()
     children: list[tuple[int, int]] = []
     try:
         for _ in range(workers - 1):
@@ -137,4 +141,5 @@ def _forked(fn: Callable[[Sequence[T]], R], chunks: list[Sequence[T]], workers: 
         raise
     finally:
         os.close(queue)
+        gc.unfreeze()
     return [done[i] if i in done else fn(chunks[i]) for i in range(len(chunks))]
