@@ -84,27 +84,17 @@ def _on_lines(
     """Append to ``found`` the nodes below ``node`` that cover one of ``lines`` (sorted)."""
     for name in node._fields:
         value = getattr(node, name, None)
-        if isinstance(value, list):
-            for child in value:
-                if isinstance(child, ast.AST):
-                    _visit(child, lines, class_def, found)
-        elif isinstance(value, ast.AST):
-            _visit(value, lines, class_def, found)
-
-
-def _visit(
-    child: ast.AST,
-    lines: Sequence[int],
-    class_def: ast.ClassDef | None,
-    found: list[tuple[ast.AST, ast.ClassDef | None]],
-) -> None:
-    first = getattr(child, "lineno", None)
-    if first is None:  # arguments, keyword, comprehension, ...: enter them
-        if not isinstance(child, _NO_POSITION):
-            _on_lines(child, lines, class_def, found)
-        return
-    index = bisect_left(lines, first)
-    if index == len(lines) or lines[index] > (child.end_lineno or first):
-        return
-    found.append((child, class_def))
-    _on_lines(child, lines, child if isinstance(child, ast.ClassDef) else class_def, found)
+        for child in value if isinstance(value, list) else (value,):
+            if not isinstance(child, ast.AST):
+                continue
+            first = getattr(child, "lineno", None)
+            if first is None:  # arguments, keyword, comprehension, ...: enter them
+                if not isinstance(child, _NO_POSITION):
+                    _on_lines(child, lines, class_def, found)
+                continue
+            index = bisect_left(lines, first)
+            if index == len(lines) or lines[index] > (child.end_lineno or first):
+                continue
+            found.append((child, class_def))
+            owner = child if isinstance(child, ast.ClassDef) else class_def
+            _on_lines(child, lines, owner, found)
