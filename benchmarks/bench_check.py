@@ -87,15 +87,24 @@ class Timing:
         return f"{self.median * 1000:8.1f} ms  ({spread}{', noisy' if self.noisy else ''})"
 
 
-def race(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, Timing]:
+def race(
+    fns: dict[str, Callable[[], object]], repeats: int, collector: bool = True
+) -> dict[str, Timing]:
     """Each function ``repeats`` times, in turns (a, b, c, a, b, c, ...), after one
-    warm-up round: every contender meets the same load when the machine is busy."""
+    warm-up round: every contender meets the same load when the machine is busy.
+    ``collector=False``: the cycle collector is off while a contender runs, as it is
+    while ``check`` checks files."""
     times: dict[str, list[float]] = {name: [] for name in fns}
     for round_ in range(repeats + 1):
         for name, fn in fns.items():
-            gc.collect()  # the same heap for every run: less noise, GC still on
+            gc.collect()  # the same heap for every run: less noise
+            if not collector:
+                gc.disable()
             start = time.perf_counter()
-            fn()
+            try:
+                fn()
+            finally:
+                gc.enable()
             if round_:
                 times[name].append(time.perf_counter() - start)
     return {name: Timing(ts) for name, ts in times.items()}
@@ -359,8 +368,12 @@ def in_process(files: list[Path], blobs: dict[Path, bytes], runs: int) -> float:
             "analyze parsed": analyze_parsed,
         },
         runs,
+        collector=False,
     )
-    print(f"whole PyPI corpus, in process (one core), median of {runs} runs:")
+    print(
+        f"whole PyPI corpus, in process (one core, cycle collector off as in check), "
+        f"median of {runs} runs:"
+    )
     print(f"  analyze() on every file                    {t['analyze']}")
     print(f"  ast.parse on every file                    {t['all']}")
     print(f"  ast.parse on the {len(parsed):,} files the prefilter lets through {t['parsed']}")
@@ -369,6 +382,7 @@ def in_process(files: list[Path], blobs: dict[Path, bytes], runs: int) -> float:
     print(f"  ratio analyze / ast.parse on those files   {ratio:9.2f}x   (target 1.3x)")
     # Per file: the spread of the ratio, and the files that cost most above the parse.
     rows = []
+    gc.disable()
     for path in parsed:
         data = blobs[path]
         a, p = [], []
@@ -380,6 +394,7 @@ def in_process(files: list[Path], blobs: dict[Path, bytes], runs: int) -> float:
             analyze(data, str(path), rules=rules)
             a.append(time.perf_counter() - start)
         rows.append((statistics.median(a), statistics.median(p), path))
+    gc.enable()
     ratios = sorted(a / p for a, p, _ in rows)
     pct = lambda q: ratios[min(len(ratios) - 1, int(q * len(ratios)))]  # noqa: E731
     print(

@@ -340,7 +340,7 @@ def iter_migration_paths(paths: Iterable[Path], config: Config) -> Iterator[str]
             if not names:
                 continue
             # Every file of a migrations folder, else those an ``extend-include`` names.
-            whole = found_by is not None or "migrations" in relative(folder).parts
+            whole = found_by is not None or "migrations" in relative(folder)
             if not whole and not config.extend_include:
                 continue
             globs = config.exclude or not whole
@@ -361,9 +361,9 @@ def iter_migration_paths(paths: Iterable[Path], config: Config) -> Iterator[str]
                 yield file
 
 
-def _folder_relatives(config: Config, root: Path) -> Callable[[str], PurePath]:
-    """:meth:`Config.relative` of the folders that a walk of ``root`` yields, with at most
-    one resolution of symbolic links for the whole walk (not one per folder).
+def _folder_relatives(config: Config, root: Path) -> Callable[[str], tuple[str, ...]]:
+    """The parts of :meth:`Config.relative` of each folder that a walk of ``root`` yields,
+    with at most one resolution of symbolic links for the whole walk (not one per folder).
 
     A folder that is not lexically under the configuration's root (``check /abs/path``
     run from another folder) is resolved by :meth:`Config.relative`. A walk does not
@@ -372,26 +372,29 @@ def _folder_relatives(config: Config, root: Path) -> Callable[[str], PurePath]:
     """
     prefix = config._root_prefix
     if prefix is None or os.name == "nt":  # (Windows: case-insensitive; no shortcut)
-        return lambda folder: config.relative(Path(folder))
+        return lambda folder: config.relative(Path(folder)).parts
     top = os.path.abspath(root)
     below_top = top if top.endswith(os.sep) else top + os.sep
     resolved: list[str] = []
 
-    def relative(folder: str) -> PurePath:
+    def parts(path: str) -> tuple[str, ...]:  # PurePath(path).parts, for a normalised path
+        return tuple(p for p in path.split(os.sep) if p) if path else ()
+
+    def relative(folder: str) -> tuple[str, ...]:
         absolute = os.path.abspath(folder)
         if absolute.startswith(prefix):
-            return PurePath(absolute[len(prefix) :])
+            return parts(absolute[len(prefix) :])
         if absolute != top and not absolute.startswith(below_top):
-            return config.relative(Path(folder))  # not a folder of this walk
+            return config.relative(Path(folder)).parts  # not a folder of this walk
         if not resolved:
             resolved.extend((os.path.realpath(prefix), os.path.realpath(top)))
         real_root, real_top = resolved
         real = os.path.join(real_top, absolute[len(below_top) :]) if absolute != top else real_top
         if real == real_root:
-            return PurePath()
+            return ()
         below_root = real_root if real_root.endswith(os.sep) else real_root + os.sep
         if real.startswith(below_root):
-            return PurePath(real[len(below_root) :])
-        return PurePath(absolute)
+            return parts(real[len(below_root) :])
+        return PurePath(absolute).parts
 
     return relative
