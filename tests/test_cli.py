@@ -348,11 +348,20 @@ def test_fixed_files_parse_and_are_idempotent(tmp_path: Path):
 
 
 def test_many_files_run_in_worker_processes(tmp_path: Path):
-    for i in range(60):  # above PARALLEL_THRESHOLD
+    from django_migration_lsp.cli.check import FILES_PER_WORKER
+
+    count = 2 * FILES_PER_WORKER + 7  # two workers where there are two cores
+    for i in range(count):
         write(tmp_path, f"app{i % 3}/migrations/{i:04d}_x.py", MISSING_REVERSE)
-    items = json.loads(run(tmp_path, "--format", "json", check_exit=1).stdout)
-    assert len(items) == 60 and {i["code"] for i in items} == {"DJM001"}
-    assert len({i["filename"] for i in items}) == 60
+    write(tmp_path, "app0/migrations/9999_skipped.py", b"x" * 100 + b"\n")
+    (tmp_path / "app1/migrations/9998_fifo.py").parent.mkdir(exist_ok=True)
+    os.mkfifo(tmp_path / "app1/migrations/9998_fifo.py")
+    proc = run(tmp_path, "--format", "json", check_exit=1)
+    items = json.loads(proc.stdout)
+    assert len(items) == count and {i["code"] for i in items} == {"DJM001"}
+    assert [i["filename"] for i in items] == sorted(i["filename"] for i in items)
+    assert all(i["fix"]["edits"] for i in items)
+    assert proc.stderr.count("warning: skipped") == 1 and "9998_fifo.py" in proc.stderr
 
 
 def test_pathological_input_is_a_finding_not_a_crash(tmp_path: Path):

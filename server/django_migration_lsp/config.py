@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path, PurePath
@@ -35,10 +35,15 @@ from .checks.registry import all_rules
 from .files import DEFAULT_MAX_FILE_SIZE
 from .project.discovery import Discovery
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+
+def _tomllib() -> Any:
+    """``tomllib``, imported when a pyproject.toml is first read (not at start-up)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
+
 
 SECTION = "django-migration-lsp"
 SKIP_DIRS = frozenset(
@@ -276,8 +281,8 @@ def find_pyproject(start: Path) -> Path | None:
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
             try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                data = _tomllib().loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, _tomllib().TOMLDecodeError):
                 return candidate  # let load_config report it
             if SECTION in data.get("tool", {}):
                 return candidate
@@ -294,10 +299,10 @@ def load_config(start: Path) -> Config:
 
 def load_pyproject(pyproject: Path) -> Config:
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        data = _tomllib().loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {pyproject}: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except _tomllib().TOMLDecodeError as exc:
         raise ConfigError(f"{pyproject} is not valid TOML: {exc}") from None
     table = data.get("tool", {}).get(SECTION, {})
     try:
@@ -314,34 +319,82 @@ def iter_migration_files(paths: Iterable[Path], config: Config) -> Iterator[Path
     folders (no loops); they find migrations as :meth:`Config.is_migration` does,
     deciding once per folder.
     """
-    seen: set[Path] = set()
+    for file in iter_migration_paths(paths, config):
+        yield Path(file)
+
+
+def iter_migration_paths(paths: Iterable[Path], config: Config) -> Iterator[str]:
+    """:func:`iter_migration_files` as text (``str(path)`` of each), with no path object
+    per file: what the CLI walks a whole repository with."""
+    seen: set[str] = set()
     for path in paths:
         if not path.is_dir():
-            if path not in seen:
-                seen.add(path)
-                yield path
+            file = str(path)
+            if file not in seen:
+                seen.add(file)
+                yield file
             continue
-        for folder, files, found_by in config.discovery.walk(path):
+        relative = _folder_relatives(config, path)
+        for folder, files, found_by in config.discovery.walk_folders(path):
             names = [n for n in files if n.endswith(".py") and n != "__init__.py"]
             if not names:
                 continue
             # Every file of a migrations folder, else those an ``extend-include`` names.
-            whole = found_by is not None or "migrations" in config.relative(folder).parts
+            whole = found_by is not None or "migrations" in relative(folder)
             if not whole and not config.extend_include:
                 continue
             globs = config.exclude or not whole
             for name in names:
-                file = folder / name
+                file = os.path.join(folder, name)
                 if file in seen:
                     continue
                 if not globs:
                     seen.add(file)
                     yield file
                     continue
-                rel = config.relative(file)
+                rel = config.relative(Path(file))
                 if not whole and not any(g.matches(rel) for g in config.extend_include):
                     continue
                 if any(g.matches(rel) for g in config.exclude):
                     continue
                 seen.add(file)
                 yield file
+
+
+def _folder_relatives(config: Config, root: Path) -> Callable[[str], tuple[str, ...]]:
+    """The parts of :meth:`Config.relative` of each folder that a walk of ``root`` yields,
+    with at most one resolution of symbolic links for the whole walk (not one per folder).
+
+    A folder that is not lexically under the configuration's root (``check /abs/path``
+    run from another folder) is resolved by :meth:`Config.relative`. A walk does not
+    follow symbolic links to folders, so below ``root`` a folder's resolved path is
+    ``root``'s, resolved once, joined with its own path below ``root``.
+    """
+    prefix = config._root_prefix
+    if prefix is None or os.name == "nt":  # (Windows: case-insensitive; no shortcut)
+        return lambda folder: config.relative(Path(folder)).parts
+    top = os.path.abspath(root)
+    below_top = top if top.endswith(os.sep) else top + os.sep
+    resolved: list[str] = []
+
+    def parts(path: str) -> tuple[str, ...]:  # PurePath(path).parts, for a normalised path
+        return tuple(p for p in path.split(os.sep) if p) if path else ()
+
+    def relative(folder: str) -> tuple[str, ...]:
+        absolute = os.path.abspath(folder)
+        if absolute.startswith(prefix):
+            return parts(absolute[len(prefix) :])
+        if absolute != top and not absolute.startswith(below_top):
+            return config.relative(Path(folder)).parts  # not a folder of this walk
+        if not resolved:
+            resolved.extend((os.path.realpath(prefix), os.path.realpath(top)))
+        real_root, real_top = resolved
+        real = os.path.join(real_top, absolute[len(below_top) :]) if absolute != top else real_top
+        if real == real_root:
+            return ()
+        below_root = real_root if real_root.endswith(os.sep) else real_root + os.sep
+        if real.startswith(below_root):
+            return parts(real[len(below_root) :])
+        return PurePath(absolute).parts
+
+    return relative

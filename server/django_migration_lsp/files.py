@@ -14,7 +14,6 @@ import errno
 import os
 import re
 import stat
-import tempfile
 import time
 from pathlib import Path
 
@@ -111,6 +110,8 @@ def write_atomic(path: Path, text: str, encoding: str) -> None:
         # The rename would replace a file that we may not write: say no, as an editor does.
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(target))
     remove_stale_temporaries(target.parent)
+    import tempfile  # only when writing: not at start-up
+
     fd, tmp = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.{TEMP_TAG}-{os.getpid()}-", suffix=".tmp"
     )

@@ -12,7 +12,7 @@ The pipeline for one file:
    string: the comment goes where the string ends; see :mod:`.noqa`).
 
 Fixes are not built here. A finding carries ``fix_data``; :func:`fixes_for`
-builds the edits (with LibCST, on the affected statement only) when asked.
+builds the edits (on the affected statement only, see :mod:`..fixes`) when asked.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from dataclasses import dataclass, field, replace
 
 from .base import Finding, Fix, Position, Range, Rule, RuleSelection
 from .context import MigrationContext
-from .newer_syntax import newer_syntax
 from .noqa import NoqaComment, noqa_position, parse_noqa
 from .registry import all_rules, get_rule
 from .source import SourceDecodeError, SourceFile, decode_source
@@ -70,6 +69,8 @@ def _syntax_error_finding(source: SourceFile, exc: SyntaxError) -> Finding:
     end = Position(line, max(column, min(len(source.line(line)), (exc.end_offset or 0) - 1)))
     if exc.end_lineno and exc.end_lineno != line:
         end = pos
+    from .newer_syntax import newer_syntax  # only for a file that does not parse
+
     message = newer_syntax(exc.msg, source.line(line)) or f"SyntaxError: {exc.msg}"
     return Finding(None, message, Range(pos, end))
 
@@ -151,7 +152,7 @@ def analyze(
 
 
 def build_fixes(source: SourceFile, finding: Finding) -> list[Fix]:
-    """The fixes a rule builds for one finding (LibCST on the affected statement), not
+    """The fixes a rule builds for one finding (edits of the affected statement), not
     yet validated: :func:`fixes_for` is what callers offer."""
     if finding.code is None:
         return []

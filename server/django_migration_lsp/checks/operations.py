@@ -157,7 +157,7 @@ def _mention_lines(source: SourceFile) -> set[int]:
     for word in _WORDS:
         start = text.find(word)
         while start != -1:
-            lines.add(source.position_at(start).line)
+            lines.add(source.line_at(start))
             start = text.find(word, start + len(word))
     return lines
 

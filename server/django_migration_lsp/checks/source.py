@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import re
 import tokenize
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,6 +24,7 @@ from .base import Edit, Position, Range
 # \x0b, \x0c, \x1c-\x1e, \x85, \u2028 and \u2029, which would shift every line
 # number after such a character relative to what ``ast`` reports.
 _LINE_END = re.compile(r"\r\n|\r|\n")
+_plus_one = (1).__add__
 
 
 class SourceDecodeError(ValueError):
@@ -30,6 +32,8 @@ class SourceDecodeError(ValueError):
 
 
 _LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")
+#: The first two lines, where PEP 263 allows a coding cookie.
+_TWO_LINES = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)?[^\r\n]*")
 
 
 def _lines(data: bytes):
@@ -57,6 +61,12 @@ def decode_source(data: bytes) -> tuple[str, str]:
     """
     if b"\x00" in data:
         raise SourceDecodeError("binary file (contains NUL bytes); not Python source")
+    if not data.startswith(codecs.BOM_UTF8) and b"coding" not in _TWO_LINES.match(data)[0]:
+        # No BOM and no cookie in the first two lines: UTF-8, as detect_encoding would say.
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass  # the messages below say where and why
     try:
         encoding, _ = tokenize.detect_encoding(_lines(data))
     except SyntaxError as exc:
@@ -98,8 +108,10 @@ class SourceFile:
     @cached_property
     def line_starts(self) -> list[int]:
         """Offsets (in code points) where each line begins; index 0 is line 1."""
-        if "\r" not in self.text:  # the common case, at C speed
-            return [0, *accumulate(len(line) + 1 for line in self.text.split("\n")[:-1])]
+        if "\r" not in self.text:  # the common case, at C speed (no Python call per line)
+            lines = self.text.split("\n")
+            lines.pop()
+            return [0, *accumulate(map(_plus_one, map(len, lines)))]
         starts = [0]
         starts.extend(m.end() for m in _LINE_END.finditer(self.text))
         return starts
@@ -177,14 +189,12 @@ class SourceFile:
     def position_at(self, offset: int) -> Position:
         """The :class:`Position` of a code-point offset into :attr:`text`."""
         starts = self.line_starts
-        lo, hi = 0, len(starts) - 1
-        while lo < hi:  # last line start <= offset
-            mid = (lo + hi + 1) // 2
-            if starts[mid] <= offset:
-                lo = mid
-            else:
-                hi = mid - 1
-        return Position(lo + 1, offset - starts[lo])
+        index = max(bisect_right(starts, offset) - 1, 0)  # the last line start <= offset
+        return Position(index + 1, offset - starts[index])
+
+    def line_at(self, offset: int) -> int:
+        """The 1-based line of a code-point offset into :attr:`text`."""
+        return max(bisect_right(self.line_starts, offset), 1)
 
 
 def minimal_edit(source: SourceFile, rng: Range, new_text: str) -> Edit:

@@ -48,7 +48,20 @@ def iter_scope(nodes: list[ast.stmt] | ast.AST) -> Iterator[ast.AST]:
                 args = node.args
                 stack.extend(d for d in (*args.defaults, *args.kw_defaults) if d is not None)
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(child_nodes(node)))
+
+
+def child_nodes(node: ast.AST) -> list[ast.AST]:
+    """``list(ast.iter_child_nodes(node))``, the same nodes in the same order, without
+    its two generators per node (scope walks visit every node of a function)."""
+    found: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            found.extend([item for item in value if isinstance(item, ast.AST)])
+        elif isinstance(value, ast.AST):
+            found.append(value)
+    return found
 
 
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")

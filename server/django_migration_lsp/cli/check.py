@@ -9,12 +9,13 @@ exit status alone, as ruff's do.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import stat
 import sys
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -32,7 +33,6 @@ from ..checks.base import (
 from ..checks.engine import (
     analyze,
     compiles,
-    could_report,
     selected_rules,
     whole_file_finding,
 )
@@ -40,48 +40,64 @@ from ..checks.fixing import compiling_subset, first_valid_fixes, fix_all, fixabl
 from ..checks.noqa import add_codes, noqa_position
 from ..checks.registry import all_rules, get_rule
 from ..checks.source import SourceFile
-from ..config import Config, ConfigError, find_pyproject, iter_migration_files, load_pyproject
+from ..config import Config, ConfigError, find_pyproject, iter_migration_paths, load_pyproject
 from ..files import SkippedFile, read_source, remove_stale_temporaries, write_atomic
 from ..project import checking as project_view
+from .parallel import chunked, cpu_count, map_chunks
 
 FORMATS = ("text", "json", "github", "sarif")
-#: Below this many files to analyse, worker processes cost more than they save.
-PARALLEL_THRESHOLD = 32
+#: Each worker process must have at least this many files to read and prefilter, or it
+#: costs more than it saves (most files stop at the prefilter, in microseconds).
+FILES_PER_WORKER = 200
 
 Codes = tuple[tuple[str, ...], tuple[str, ...]]  # (select, ignore)
-#: (path, its bytes as read for the prefilter or None if unreadable, why it could not be
-#: read, codes, unsafe fixes)
-Job = tuple[str, bytes | None, str | None, Codes, bool]
+#: (path, codes, unsafe fixes, max-file-size): one file to read, prefilter and check.
+Task = tuple[str, Codes, bool, int]
 
 
 class UsageError(Exception):
     pass
 
 
-@dataclass
 class Options:
-    fix: bool = False
-    unsafe_fixes: bool | None = None
-    diff: bool = False
-    add_noqa: bool = False
-    select: tuple[str, ...] | None = None
-    ignore: tuple[str, ...] = ()
-    build_fixes: bool = False
+    """What the run does besides reporting (plain classes here, not dataclasses: fewer
+    milliseconds of start-up)."""
+
+    def __init__(
+        self,
+        fix: bool = False,
+        unsafe_fixes: bool | None = None,
+        diff: bool = False,
+        add_noqa: bool = False,
+        select: tuple[str, ...] | None = None,
+        ignore: tuple[str, ...] = (),
+        build_fixes: bool = False,
+    ) -> None:
+        self.fix = fix
+        self.unsafe_fixes = unsafe_fixes
+        self.diff = diff
+        self.add_noqa = add_noqa
+        self.select = select
+        self.ignore = ignore
+        self.build_fixes = build_fixes
 
 
-@dataclass
 class FileResult:
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    #: Fixes available for each finding, computed for json/sarif output and counts.
-    fixes: list[Fix | None] = field(default_factory=list)
-    fixed: int = 0
-    diff: str = ""
-    noqa_added: int = 0
-    error: str | None = None  # an internal error (a bug of ours), with traceback
-    #: ``--fix`` or ``--add-noqa`` could not write the file: why (the file is unchanged).
-    write_error: str | None = None
-    notes: list[str] = field(default_factory=list)  # what the project rules could not check
+    def __init__(self, path: str, skipped: str | None = None) -> None:
+        self.path = path
+        self.findings: list[Finding] = []
+        #: Fixes available for each finding, computed for json/sarif output and counts.
+        self.fixes: list[Fix | None] = []
+        self.fixed = 0
+        self.diff = ""
+        self.noqa_added = 0
+        self.error: str | None = None  # an internal error (a bug of ours), with traceback
+        #: ``--fix`` or ``--add-noqa`` could not write the file: why (it is unchanged).
+        self.write_error: str | None = None
+        #: Why the file was deliberately not read (a FIFO, too large): a warning.
+        self.skipped = skipped
+        #: What the project rules could not check (an app nowhere to be found), in words.
+        self.notes: list[str] = []
 
 
 def _codes_arg(value: str) -> tuple[str, ...]:
@@ -167,7 +183,7 @@ def check_file(
 ) -> FileResult:
     result = FileResult(path)
     try:
-        _check_file(Path(path), data, read_error, RuleSelection(*codes), opts, unsafe, result)
+        _check_file(Path(path), data, read_error, _rules(codes), opts, unsafe, result)
     except Exception:  # a bug of ours: report it, never take the run down
         import traceback
 
@@ -176,9 +192,91 @@ def check_file(
     return result
 
 
-def _check_job(job: Job, opts: Options) -> FileResult:
-    path, data, read_error, codes, unsafe = job
+_RULES: dict[Codes, list[Rule]] = {}
+_TRIGGERS: dict[Codes, tuple[bytes, ...] | None] = {}
+
+
+def _rules(codes: Codes) -> list[Rule]:
+    rules = _RULES.get(codes)
+    if rules is None:
+        rules = _RULES[codes] = selected_rules(RuleSelection(*codes))
+    return rules
+
+
+def _could_report(data: bytes, codes: Codes) -> bool:
+    """:func:`~..checks.engine.could_report`, each trigger word looked for once."""
+    if codes not in _TRIGGERS:
+        rules = _rules(codes)
+        words = tuple(dict.fromkeys(t for rule in rules for t in rule.triggers))
+        # A rule without triggers looks at every file; no rule at all, at none.
+        _TRIGGERS[codes] = None if any(not r.triggers for r in rules) else words
+    words = _TRIGGERS[codes]
+    return words is None or any(word in data for word in words)
+
+
+def _check_task(task: Task, opts: Options) -> FileResult | None:
+    """Read one file, prefilter it, check it; ``None`` when the prefilter rules it out
+    (most schema migrations stop here, having cost a read and a byte search)."""
+    path, codes, unsafe, max_size = task
+    read_error: str | None = None
+    data: bytes | None = None
+    try:
+        data = read_source(path, max_size)
+    except SkippedFile as exc:
+        return FileResult(path, skipped=str(exc))
+    except OSError as exc:
+        read_error = exc.strerror or str(exc)  # check_file reports it
+    else:
+        if not _could_report(data, codes):
+            return None
     return check_file(path, data, read_error, codes, opts, unsafe)
+
+
+def _check_tasks(tasks: Sequence[Task], opts: Options) -> tuple[list[FileResult], bool]:
+    """The results worth reporting of some files (in their order), and whether unsafe fixes
+    applied to any file that was checked. Runs in worker processes too."""
+    results, unsafe = [], False
+    # A syntax tree holds thousands of objects and no cycle: freed as soon as a file is
+    # done, so the cycle collector would only walk them for nothing (about 5% of the time);
+    # it runs again after the chunk.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for task in tasks:
+            result = _check_task(task, opts)
+            if result is None:
+                continue
+            unsafe = unsafe or (task[2] and result.skipped is None)
+            if (
+                result.findings
+                or result.error
+                or result.write_error
+                or result.skipped
+                or result.diff
+                or result.fixed
+                or result.noqa_added
+                or result.notes
+            ):
+                results.append(result)
+    finally:
+        if collecting:
+            gc.enable()
+    return results, unsafe
+
+
+def _rule_sets(tasks: Sequence[Task]) -> dict[Codes, list[Rule]]:
+    return {task[1]: _rules(task[1]) for task in tasks}
+
+
+def _read_for_project(tasks: Sequence[Task]) -> Iterator[tuple[str, bytes | None, Codes]]:
+    """The files' bytes, read one by one only as far as :func:`project_view.build` asks
+    (it stops at the first file that could use the project; without a rule that needs
+    one it asks for none)."""
+    for path, codes, _, max_size in tasks:
+        try:
+            yield path, read_source(path, max_size), codes
+        except (SkippedFile, OSError):
+            continue
 
 
 def _diff(path: Path, old: str, new: str) -> str:
@@ -207,17 +305,16 @@ def _check_file(
     path: Path,
     data: bytes | None,
     read_error: str | None,
-    selection: RuleSelection,
+    rules: list[Rule],
     opts: Options,
     unsafe: bool,
     result: FileResult,
 ) -> None:
-    rules = selected_rules(selection)
     if data is None:  # the read failed (permission denied, gone): a finding, as ruff's E902
         result.findings.append(whole_file_finding(f"cannot read file: {read_error}"))
         result.fixes.append(None)
         return
-    project = project_view.current()
+    project = project_view.current()  # None unless a selected rule needs the project
     analysis = analyze(data, str(path), rules=rules, project=project)
     if analysis.source is None:  # undecodable
         result.findings, result.fixes = analysis.findings, [None for _ in analysis.findings]
@@ -603,63 +700,60 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         _check_path(path)
 
     configs: dict[Path | None, Config] = {}
-    rule_cache: dict[Codes, list[Rule]] = {}
-    jobs: list[Job] = []
+    tasks: list[Task] = []
     found = 0
-    folders: set[Path] = set()
+    folders: set[str] = set()
+    writing = args.fix or args.add_noqa
     for path in paths:
         config = _config_for(path, configs)
         unsafe = config.unsafe_fixes if args.unsafe_fixes is None else args.unsafe_fixes
-        for file in iter_migration_files([path], config):
-            if args.force_exclude and not config.is_migration(file):
+        per_file = bool(config.per_file_ignores)
+        selection = config.selection_for(None)
+        select = args.select if args.select is not None else selection.select
+        codes: Codes = (select, (*selection.ignore, *args.ignore))
+        for file in iter_migration_paths([path], config):
+            if args.force_exclude and not config.is_migration(Path(file)):
                 continue  # pre-commit names every changed file: keep the migrations
             found += 1
-            folders.add(file.parent)
-            selection = config.selection_for(file)
-            select = args.select if args.select is not None else selection.select
-            ignore = (*selection.ignore, *args.ignore)
-            codes = (select, ignore)
-            # The prefilter runs here, on bytes read once: most schema migrations
-            # stop at this line and never reach a worker.
-            data: bytes | None = None
-            read_error: str | None = None
-            try:
-                data = read_source(file, config.max_file_size)
-            except SkippedFile as exc:
-                err.write(f"warning: skipped {_display(str(file))}: {exc}\n")
-                continue
-            except OSError as exc:
-                read_error = exc.strerror or str(exc)  # check_file reports it
-            else:
-                if codes not in rule_cache:
-                    rule_cache[codes] = selected_rules(RuleSelection(*codes))
-                if not could_report(data, rule_cache[codes]):
-                    continue
-            jobs.append((str(file), data, read_error, codes, unsafe))
+            if writing:
+                folders.add(os.path.dirname(file))
+            if per_file:
+                selection = config.selection_for(Path(file))
+                codes = (select, (*selection.ignore, *args.ignore))
+            tasks.append((file, codes, unsafe, config.max_file_size))
     if not found:
         where = ", ".join(str(p) for p in paths)
         err.write(f"warning: no migration files found under {where}\n")
-    if args.fix or args.add_noqa:  # writing runs: clear what an interrupted one left
+    if writing:  # writing runs: clear what an interrupted one left
         for folder in sorted(folders):
-            for stale in remove_stale_temporaries(folder):
+            for stale in remove_stale_temporaries(Path(folder)):
                 err.write(f"warning: removed {_display(str(stale))}, left by an interrupted run\n")
 
-    project = project_view.build(paths, jobs, rule_cache)  # None unless a rule needs it
+    # The project view (the graph, the historical state), built once before the workers
+    # start (they inherit it), and only when a selected rule needs it for some file.
+    project = project_view.build(paths, _read_for_project(tasks), _rule_sets(tasks))
     project_view.install(project)
-    workers = min(os.cpu_count() or 1, 8)
-    if len(jobs) >= PARALLEL_THRESHOLD and workers > 1:
-        from concurrent.futures import ProcessPoolExecutor
-        from functools import partial
 
-        init = {"initializer": project_view.install, "initargs": (project,)} if project else {}
-        with ProcessPoolExecutor(max_workers=workers, **init) as pool:
-            chunk = max(1, len(jobs) // (workers * 4))
-            results = list(pool.map(partial(_check_job, opts=opts), jobs, chunksize=chunk))
-    else:
-        results = [_check_job(job, opts) for job in jobs]
-
+    # Reading, the prefilter and the checks run in worker processes (see .parallel).
+    workers = min(cpu_count(), len(tasks) // FILES_PER_WORKER)
+    results: list[FileResult] = []
+    any_unsafe = False
+    for chunk_results, chunk_unsafe in map_chunks(
+        partial(_check_tasks, opts=opts),
+        chunked(tasks, workers),
+        workers,
+        initializer=project_view.install,
+        initargs=(project,),
+    ):
+        results.extend(chunk_results)
+        any_unsafe = any_unsafe or chunk_unsafe
+    for r in results:
+        if r.skipped:
+            err.write(f"warning: skipped {_display(r.path)}: {r.skipped}\n")
+    results = [r for r in results if not r.skipped]
     for note in sorted({n for r in results for n in r.notes}):
         err.write(f"note: {note}\n")
+
     errors = [r for r in results if r.error]
     for r in errors:
         err.write(f"error: internal error while checking {r.path} (please report this):\n{r.error}")
@@ -668,7 +762,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for r in write_errors:
         err.write(f"error: {r.write_error}; its fixes were not applied\n")
 
-    any_unsafe = any(job[4] for job in jobs)
     if args.diff:
         emit_diff(results, out, err, any_unsafe, opts)
     elif args.statistics:

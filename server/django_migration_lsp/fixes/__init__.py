@@ -1,7 +1,8 @@
-"""Format-preserving edits built with LibCST.
+"""Format-preserving edits, built only when a fix is asked for.
 
-Detection runs on ``ast``; LibCST is paid for only when a fix is asked for, and
-only on the statement or expression that changes. Each helper takes the exact
-source text of that node, edits its concrete syntax tree, and returns text edits
-in code points, so the rest of the file is never re-parsed or reformatted.
+Detection runs on ``ast``; the fixes are text edits of the statement or expression
+that changes, in code points, so the rest of the file is never re-parsed or
+reformatted. Most are computed from ``ast`` positions and the tokens of that one
+statement (:mod:`.tokens`); LibCST is imported only for the rewrites that need a
+concrete syntax tree (an import on several lines that keeps some of its names).
 """

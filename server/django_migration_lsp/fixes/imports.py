@@ -1,12 +1,21 @@
-"""Removing one name from an import statement, keeping its layout."""
+"""Removing names from an import statement, keeping its layout.
+
+Removing the whole statement, or names from an import on one line without brackets
+(the usual shapes), are text edits. LibCST is imported only to rewrite a statement
+that spans lines (brackets, comments, backslashes), where the commas and comments
+that go with each name need its concrete syntax tree.
+"""
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
+import re
 
 from ..checks.base import Edit, Position, Range
 from ..checks.source import SourceFile, minimal_edit
-from .render import newline_for, render
+from .render import newline_for
+
+_IMPORT_KEYWORD = re.compile(r"\bimport\b")
 
 
 def _alone_on_lines(source: SourceFile, rng: Range) -> bool:
@@ -56,14 +65,46 @@ def remove_import_names(
     Removes the whole statement when no alias is left (see :func:`remove_statement`).
     """
     text = source.slice(statement)
+    node = ast.parse(text).body[0]
+    assert isinstance(node, (ast.Import, ast.ImportFrom))
+    count = 0 if node.names[0].name == "*" else len(node.names)
+    if all(i in names for i in range(count)):
+        return remove_statement(source, statement, only_in_block=only_in_block)
+    keyword = _IMPORT_KEYWORD.search(text)
+    if keyword is not None and not any(c in text for c in "()\\\r\n#"):
+        return minimal_edit(source, statement, _without_names(text, keyword.end(), names))
+    return _without_names_cst(source, statement, text, names)
+
+
+def _without_names(text: str, names_start: int, names: set[int]) -> str:
+    """``from m import a, b, c`` on one line without brackets, minus the aliases at
+    ``names``: each alias kept keeps the comma and spaces after it, the last has none."""
+    pieces = text[names_start:].split(",")  # names and ``as``: no comma inside
+    lead = pieces[0][: len(pieces[0]) - len(pieces[0].lstrip())]
+    # Alias ``i`` owns what follows it up to the next alias: ``b`` + `` , `` in ``b , c``.
+    owned = []
+    for i, piece in enumerate(pieces):
+        name = piece.strip()
+        after = piece[len(piece.rstrip()) :]
+        following = pieces[i + 1] if i + 1 < len(pieces) else ""
+        comma = f"{after},{following[: len(following) - len(following.lstrip())]}"
+        owned.append((name, comma if i + 1 < len(pieces) else ""))
+    kept = [owned[i] for i in range(len(owned)) if i not in names]
+    body = "".join(name + comma for name, comma in kept[:-1]) + kept[-1][0]
+    return text[:names_start] + lead + body
+
+
+def _without_names_cst(source: SourceFile, statement: Range, text: str, names: set[int]) -> Edit:
+    import libcst as cst  # only for a statement on several lines
+
+    from .render import render
+
     parsed = cst.parse_statement(text)
     assert isinstance(parsed, cst.SimpleStatementLine)
     node = parsed.body[0]
     assert isinstance(node, (cst.Import, cst.ImportFrom))
     aliases = list(node.names) if not isinstance(node.names, cst.ImportStar) else []
     kept = [a for i, a in enumerate(aliases) if i not in names]
-    if not kept:
-        return remove_statement(source, statement, only_in_block=only_in_block)
     if len(kept) < len(aliases) and aliases[-1] is not kept[-1]:
         # The old last alias went away; its comma (trailing or none) moves over.
         kept[-1] = kept[-1].with_changes(comma=aliases[-1].comma)

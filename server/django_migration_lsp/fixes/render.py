@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from ..checks.source import SourceFile
+
+if TYPE_CHECKING:
+    import libcst as cst
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
@@ -21,4 +23,6 @@ def render(node: cst.CSTNode, newline: str) -> str:
     """``node`` as source text. LibCST writes a line break it parsed without an explicit
     value (the snippet's own) as the module's ``default_newline``: give it the file's, or
     a CRLF file would get bare LF lines."""
+    import libcst as cst  # only for the rewrites that need a concrete syntax tree
+
     return cst.Module(body=[], default_newline=newline).code_for_node(node)

@@ -304,7 +304,7 @@ class Discovery:
         return verdict
 
     def found_by(
-        self, folder: Path, names: Iterable[str] | None = None, project: Path | None = None
+        self, folder: Path | str, names: Iterable[str] | None = None, project: Path | None = None
     ) -> str | None:
         """How ``folder`` is known to be a migrations package (by setting, name or
         content), or ``None``; :meth:`package_folder` has the whole package.
@@ -362,19 +362,25 @@ class Discovery:
         globs, and does not follow symbolic links to folders (no loops). Folders and
         file names come sorted.
         """
+        for folder, files, found_by in self.walk_folders(root):
+            yield Path(folder), files, found_by
+
+    def walk_folders(self, root: Path) -> Iterator[tuple[str, list[str], str | None]]:
+        """:meth:`walk` with each folder as text (``os.path.join(str(root), ...)``): what
+        the CLI's walk of a whole repository uses, with no path object per folder."""
         from ..config import SKIP_DIRS  # the CLI's list; config imports this module
 
         project = self.project_of(root)
         config = self.config
+        excluded = config.is_excluded if config is not None and config.exclude else None
         for folder, dirs, files in os.walk(root):
-            base = Path(folder)
-            dirs[:] = sorted(
-                d
-                for d in dirs
-                if d not in SKIP_DIRS and (config is None or not config.is_excluded(base / d))
-            )
+            if excluded is None:
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+            else:
+                base = Path(folder)
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not excluded(base / d))
             files.sort()
-            yield base, files, self.found_by(base, files, project)
+            yield folder, files, self.found_by(folder, files, project)
 
 
 def migration_packages(root: Path, config: Config | None = None) -> list[MigrationPackage]:

@@ -84,7 +84,7 @@ def pass_reverse(
     Replaces an explicit ``None``; else adds it after a positional forward when
     ``positional`` allows, else as ``keyword=value``.
     """
-    from ...fixes.calls import add_argument, replace_expression  # LibCST: only when fixing
+    from ...fixes.calls import add_argument, replace_expression  # only when fixing
 
     if data.get("none"):
         return replace_expression(source, range_from_data(data["none"]), value)
