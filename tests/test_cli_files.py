@@ -318,3 +318,16 @@ def test_nobody_can_fix_a_tree_it_may_write(shared: Path):
     proc = run_as_nobody(shared, "--fix", "--unsafe-fixes", check_exit=0)
     assert "1 fixed, 0 remaining" in proc.stdout
     assert (shared / "shop/migrations/0002_data.py").read_text() == CLEAN
+
+
+def test_folder_without_permission_found_by_the_walk_is_a_warning(shared: Path):
+    write(shared, "accounts/migrations/0002_data.py", MISSING_REVERSE)
+    for folder in (shared / "accounts", shared / "accounts/migrations"):
+        os.chmod(folder, 0o755)
+    os.chmod(shared / "accounts/migrations/0002_data.py", 0o644)
+    os.chmod(shared / "shop/migrations", 0o311)  # no listing: os.walk cannot go in
+    proc = run_as_nobody(shared, check_exit=1)
+    assert "warning: cannot read folder shop/migrations: Permission denied; skipped" in (
+        proc.stderr
+    )
+    assert "accounts/migrations/0002_data.py:9:19: DJM001" in proc.stdout  # the rest is checked

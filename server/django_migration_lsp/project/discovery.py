@@ -234,6 +234,8 @@ class Discovery:
         self._projects: dict[str, Path] = {}
         self._settings: dict[Path, _ProjectSettings] = {}
         self._content: dict[str, tuple[int, bool]] = {}
+        #: Folders a walk could not list, with why (``os.walk`` skips them): for a warning.
+        self.unreadable: list[tuple[str, str]] = []
 
     # -- projects and their settings ---------------------------------------------------
 
@@ -373,7 +375,11 @@ class Discovery:
         project = self.project_of(root)
         config = self.config
         excluded = config.is_excluded if config is not None and config.exclude else None
-        for folder, dirs, files in os.walk(root):
+
+        def unreadable(error: OSError) -> None:
+            self.unreadable.append((error.filename or str(root), error.strerror or str(error)))
+
+        for folder, dirs, files in os.walk(root, onerror=unreadable):
             if excluded is None:
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
             else:
