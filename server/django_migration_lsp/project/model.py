@@ -32,6 +32,7 @@ rebuilt from the infos on first use (tens of milliseconds for 1,400 nodes).
 
 from __future__ import annotations
 
+import copy as copy_module
 import gc
 import os
 from collections.abc import Iterable, Iterator
@@ -46,10 +47,13 @@ from .environment import Environment, find_app, migration_names
 from .problems import Problem
 from .reader import NO_MIGRATION_CLASS, MigrationInfo, MigrationKey, read_migration
 from .settings import Settings, find_settings_modules, read_module, read_settings
+from .sources import migration_file, project_migrations
 
 if TYPE_CHECKING:
+    from ..checks.facts import ModelFacts
     from .loader import LoadedGraph
-from .sources import migration_file, project_migrations
+    from .operations import MigrationOperations
+    from .state import GraphView, HistoricalState, ProjectStates
 
 #: What marks a project's root when no folder above holds ``manage.py``.
 ROOT_MARKERS = ("pyproject.toml", ".git")
@@ -139,8 +143,9 @@ class Project:
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state["links"] = self.links  # plain data: the worker need not import Django
-        for derived in ("loaded", "unreplaced", "_by_path", "_ancestors"):
-            state.pop(derived, None)
+        for derived in (*_DERIVED, "_operations"):
+            if derived != "links":
+                state.pop(derived, None)
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -299,6 +304,144 @@ class Project:
         the caller says so once per label (:attr:`notes`)."""
         self.notes.setdefault(app_label, path or "")
 
+    # -- ProjectFacts: the historical state ----------------------------------------
+
+    def operations(self, key: MigrationKey) -> MigrationOperations:
+        """The operations of migration ``key``, read into Django's operation objects
+        (:mod:`.operations`), once; what ``with_source`` gave is read, else the file."""
+        cache = self._operations
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = self._read_operations(key)
+        return found
+
+    def _read_operations(self, key: MigrationKey) -> MigrationOperations:
+        import ast
+        import warnings
+
+        from ..checks.source import SourceDecodeError, SourceFile, decode_source
+        from .operations import MigrationOperations, read_operations
+        from .reader import blob_id
+
+        info = self.infos.get(key)
+        if info is None:
+            return MigrationOperations(problem=f"no migration {key[0]}.{key[1]} on disk")
+        data = self._texts.get(info.path)
+        if data is None:
+            try:
+                data = Path(info.path).read_bytes()
+            except OSError as exc:
+                return MigrationOperations(problem=f"cannot read {info.path}: {exc}")
+            if blob_id(data) != info.blob:  # not what the graph was built from
+                return MigrationOperations(problem=f"{info.path} changed since it was read")
+        try:
+            text = decode_source(data)[0] if isinstance(data, bytes) else data
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text, filename=info.path)
+        except (SourceDecodeError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            return MigrationOperations(problem=f"cannot parse {info.path}: {exc}")
+        source = SourceFile(text, info.path)
+        return read_operations(source, tree, auth_user_model=self.settings.user_model)
+
+    def state_at(self, key: MigrationKey) -> HistoricalState:
+        """A historical state that has replayed ``key`` (and what it depends on: the
+        apps of :meth:`.state.GraphView.closure`), as :class:`.state.ProjectStates`
+        replays them; for the questions below and for tests."""
+        mode, view = self._view(key)
+        return self._states.state_at(view, mode, key, self.operations)
+
+    def model_before(
+        self,
+        key: MigrationKey,
+        operation_index: int,
+        app_label: str,
+        model_name: str,
+        *,
+        database_operation: int | None = None,
+    ) -> ModelFacts | None:
+        """See :meth:`~django_migration_lsp.checks.facts.ProjectFacts.model_before`.
+
+        Replays what the question needs, no more: the apps that ``key``'s app and
+        ``app_label`` depend on, up to ``key`` (see :class:`.state.ProjectStates`)."""
+        mode, view = self._view(key)
+        state = self._states.state_at(view, mode, key, self.operations, also=app_label)
+        return state.model_before(
+            key, operation_index, app_label, model_name, database_operation=database_operation
+        )
+
+    def models_before(
+        self, key: MigrationKey, operation_index: int, app_label: str
+    ) -> dict[str, ModelFacts]:
+        """Every model of an app known just before that operation, by lower-cased name
+        (``{}`` when the state there is unknown)."""
+        try:
+            mode, view = self._view(key)
+            state = self._states.state_at(view, mode, key, self.operations, also=app_label)
+        except LookupError:
+            return {}
+        return state.models_before(key, operation_index, app_label)
+
+    def has_model_before(
+        self, key: MigrationKey, operation_index: int, app_label: str, model_name: str
+    ) -> bool:
+        """See :meth:`~django_migration_lsp.checks.facts.ProjectFacts.has_model_before`.
+
+        Answered from the files' infos when they settle it (a migration ``key`` depends
+        on creates the model, and no migration of its app deletes or renames it), so
+        that the usual ``apps.get_model`` of a data migration needs no replay."""
+        created, gone = self._model_index.get((app_label, model_name.lower()), ((), False))
+        if not gone and any(self.is_ancestor(c, key) for c in created):
+            return True
+        return self.model_before(key, operation_index, app_label, model_name) is not None
+
+    @cached_property
+    def _model_index(self) -> dict[tuple[str, str], tuple[tuple[MigrationKey, ...], bool]]:
+        """(app, lower-cased model) -> (the migrations that create it, whether any
+        migration of the app deletes it or renames it away)."""
+        created: dict[tuple[str, str], list[MigrationKey]] = {}
+        gone: set[tuple[str, str]] = set()
+        for key, info in self.infos.items():
+            for name in info.creates:
+                created.setdefault((key[0], name.lower()), []).append(key)
+            gone.update((key[0], name.lower()) for name in info.deletes)
+        return {m: (tuple(sorted(keys)), m in gone) for m, keys in created.items()}
+
+    def _view(self, key: MigrationKey) -> tuple[int, GraphView]:
+        """The graph a question about ``key`` is answered on: the project's (0), or,
+        for a migration a squash replaces, the one that keeps what squashes replace, the
+        squashes left out of the replay (1)."""
+        views = self._views
+        for mode, derived in enumerate(("loaded", "unreplaced")):
+            if mode not in views:
+                from .state import GraphView
+
+                loaded = getattr(self, derived)
+                skip = loaded.replacements if mode else ()
+                views[mode] = GraphView(loaded.graph, skip)
+            if key in views[mode]:
+                return mode, views[mode]
+        raise LookupError(f"{key[0]}.{key[1]} is not in the migration graph")
+
+    @cached_property
+    def _views(self) -> dict[int, GraphView]:
+        return {}
+
+    @cached_property
+    def _states(self) -> ProjectStates:
+        from .state import ProjectStates
+
+        return ProjectStates()
+
+    @cached_property
+    def _operations(self) -> dict[MigrationKey, MigrationOperations]:
+        return {}
+
+    @cached_property
+    def _texts(self) -> dict[str, str | bytes]:
+        """Texts given by :meth:`with_source`, by path (what the operations are read from)."""
+        return {}
+
     # -- changes ----------------------------------------------------------------
 
     def refresh(self, paths: Iterable[str | Path] | None = None) -> set[MigrationKey]:
@@ -321,6 +464,7 @@ class Project:
             if stamp is None:
                 del self.infos[key]
                 self.stamps.pop(info.path, None)
+                self._forget(key, info.path)
                 self._invalidate()
                 changed.add(key)
                 continue
@@ -329,6 +473,7 @@ class Project:
             except OSError:
                 continue
             self.stamps[info.path] = stamp
+            self._texts.pop(info.path, None)  # the file on disk, from now on
             if self._put(read_migration(info.path, key[0], key[1], data)):
                 changed.add(key)
         for path in sorted(wanted or ()):
@@ -350,7 +495,11 @@ class Project:
 
     def with_source(self, path: str, text: str | bytes) -> Project:
         """A copy of this project in which the migration at ``path`` has ``text``
-        (a fixed file, an editor's unsaved buffer). ``self`` is unchanged."""
+        (a fixed file, an editor's unsaved buffer). ``self`` is unchanged.
+
+        The copy shares what the change leaves as it is: the graph and its caches when
+        the links are the same, the operations read from the other files, and the
+        replays of the state that do not involve the file's app."""
         key = self._by_path.get(os.path.normcase(os.path.abspath(path)))
         if key is None:
             return self
@@ -360,6 +509,18 @@ class Project:
             return self
         copy = replace(self, infos=dict(self.infos), stamps=dict(self.stamps), notes=self.notes)
         copy.generation = self.generation
+        derived = self.__dict__
+        if _links(old) == _links(new):
+            for name in ("links", "_by_path", "_ancestors", "_views"):
+                if name in derived:
+                    copy.__dict__[name] = derived[name]
+            for name in ("loaded", "unreplaced"):
+                if name in derived:  # the node values change: a graph of its own
+                    copy.__dict__[name] = _with_own_nodes(derived[name])
+            if "_states" in derived:  # the replays of the file's app: see ``_forget``
+                copy.__dict__["_states"] = derived["_states"]
+        copy.__dict__["_operations"] = dict(self._operations)
+        copy.__dict__["_texts"] = {**self._texts, old.path: text}
         copy._put(new)
         return copy
 
@@ -371,6 +532,7 @@ class Project:
         if old == info:
             return False
         self.infos[key] = info
+        self._forget(key, None)
         if old is not None and _links(old) == _links(info):
             for derived in ("loaded", "unreplaced"):
                 loaded = self.__dict__.get(derived)
@@ -379,6 +541,17 @@ class Project:
         else:
             self._invalidate()
         return True
+
+    def _forget(self, key: MigrationKey, path: str | None) -> None:
+        """What was derived from one file's operations: they are read again when asked,
+        and the replays of its app start over (the others are kept)."""
+        derived = self.__dict__
+        derived.get("_operations", {}).pop(key, None)
+        derived.pop("_model_index", None)
+        if path is not None:
+            derived.get("_texts", {}).pop(path, None)
+        if "_states" in derived:
+            derived["_states"] = derived["_states"].copy_without({key[0]})
 
     def _invalidate(self) -> None:
         for derived in _DERIVED:
@@ -391,7 +564,26 @@ def _links(info: MigrationInfo) -> tuple:
     return (info.is_migration, info.dependencies, info.run_before, info.replaces)
 
 
-_DERIVED = ("loaded", "unreplaced", "links", "_by_path", "_ancestors")
+#: What is derived from the graph (``_operations``, read from the files, survives a
+#: change of the links: the files that did not change read the same).
+_DERIVED = (
+    "loaded",
+    "unreplaced",
+    "links",
+    "_by_path",
+    "_ancestors",
+    "_views",
+    "_states",
+    "_model_index",
+)
+
+
+def _with_own_nodes(loaded: LoadedGraph) -> LoadedGraph:
+    """A copy of a loaded graph that shares its nodes and edges but not the dict of node
+    values (which ``_put`` changes in place)."""
+    graph = copy_module.copy(loaded.graph)
+    graph.nodes = dict(loaded.graph.nodes)
+    return replace(loaded, graph=graph)
 
 
 # -- building ---------------------------------------------------------------------

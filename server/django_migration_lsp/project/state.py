@@ -22,8 +22,9 @@ the model is created again.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.db import models
@@ -507,3 +508,146 @@ def _relation(reference: Any, app_label: str, model_name: str) -> str | None:
         return f"{app_label}.{model_name}"
     app, _, name = reference.rpartition(".")
     return f"{app or app_label}.{name.lower()}"
+
+
+# -- the state along a project's graph ---------------------------------------------------
+
+
+class GraphView:
+    """What the replay needs of one of Django's graphs (the project's, or the one without
+    squashes): the order ``migrate`` applies everything in, each node's ancestors, and
+    which apps an app's migrations depend on."""
+
+    def __init__(self, graph: Any, skip: Iterable[MigrationKey] = ()) -> None:
+        self.graph = graph
+        #: Nodes left out of :attr:`order` (the squashes, in the graph that keeps the
+        #: migrations they replace: their operations are those migrations').
+        self.skip = frozenset(skip)
+        self._ancestors: dict[MigrationKey, frozenset[MigrationKey]] = {}
+        self._closures: dict[str, frozenset[str]] = {}
+
+    @cached_property
+    def order(self) -> list[MigrationKey]:
+        """Every node, as ``migrate`` applies them on an empty database (each leaf's
+        ``forwards_plan`` in turn, as ``MigrationExecutor.migration_plan`` does)."""
+        plan: list[MigrationKey] = []
+        seen: set[MigrationKey] = set()
+        for leaf in self.graph.leaf_nodes():
+            for key in self.graph.forwards_plan(leaf):
+                if key not in seen:
+                    seen.add(key)
+                    plan.append(key)
+        return [key for key in plan if key not in self.skip]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.graph.node_map and key not in self.skip
+
+    def ancestors(self, key: MigrationKey) -> frozenset[MigrationKey]:
+        """``key`` and every node it depends on (Django's ``forwards_plan``)."""
+        found = self._ancestors.get(key)
+        if found is None:
+            found = self._ancestors[key] = frozenset(self.graph.forwards_plan(key))
+        return found
+
+    @cached_property
+    def _app_edges(self) -> dict[str, set[str]]:
+        edges: dict[str, set[str]] = {}
+        for key, node in self.graph.node_map.items():
+            out = edges.setdefault(key[0], set())
+            out.update(parent.key[0] for parent in node.parents if parent.key[0] != key[0])
+        return edges
+
+    def closure(self, app: str) -> frozenset[str]:
+        """``app`` and the apps its migrations depend on, through any path. Only their
+        operations can change its models: another app's ``RenameModel`` repoints the
+        relations to the renamed model, which a migration of ``app`` names only after
+        depending on that app."""
+        found = self._closures.get(app)
+        if found is None:
+            seen = {app}
+            stack = [app]
+            while stack:
+                for other in self._app_edges.get(stack.pop(), ()):
+                    if other not in seen:
+                        seen.add(other)
+                        stack.append(other)
+            found = self._closures[app] = frozenset(seen)
+        return found
+
+
+OperationsOf = Callable[[MigrationKey], MigrationOperations]
+
+
+class _Replay:
+    """One :class:`HistoricalState`, replayed along ``order`` as far as asked."""
+
+    def __init__(self, order: list[MigrationKey]) -> None:
+        self.order = order
+        self.position = {key: n for n, key in enumerate(order)}
+        self.state = HistoricalState()
+        self.done = 0
+
+    def reach(self, key: MigrationKey, operations: OperationsOf) -> None:
+        """Apply every migration up to ``key`` (included)."""
+        end = self.position[key]
+        while self.done <= end:
+            step = self.order[self.done]
+            self.state.apply(step, operations(step))
+            self.done += 1
+
+
+class ProjectStates:
+    """The historical state of a project, along its graph, replayed lazily.
+
+    The state before migration *k* is the one ``migrate`` uses when it applies *k*, or
+    unapplies it, on a database where every migration on disk is applied: every
+    migration ordered before *k* in the full plan, as ``MigrationExecutor`` mutates it
+    (``_migrate_all_forwards`` / ``_migrate_all_backwards``). After a branch that is
+    more than ``loader.project_state(k)`` (*k*'s ``forwards_plan``): the migrations of
+    the other branch ordered before *k* are in it too, as they are when Django runs it.
+
+    A question about the models of app *B* at *k* (of app *A*) is answered from the
+    replay of the apps *A* and *B* depend on (:meth:`GraphView.closure`), in that
+    order, replayed up to *k* and no further; later questions go on from there. The
+    other apps' operations cannot change those models (see :meth:`GraphView.closure`),
+    so that replay holds what Django's full state holds for them. One replay per set
+    of apps.
+
+    The operations come from ``operations`` (a project's cache of the files read);
+    nothing here reads a file.
+    """
+
+    def __init__(self) -> None:
+        self._replays: dict[tuple[int, frozenset[str]], _Replay] = {}
+
+    def copy_without(self, apps: Iterable[str]) -> ProjectStates:
+        """A copy that shares every replay not touching ``apps`` (whose files changed)."""
+        gone = set(apps)
+        copy = ProjectStates()
+        copy._replays = {k: r for k, r in self._replays.items() if not gone & k[1]}
+        return copy
+
+    def replays(self) -> list[frozenset[str]]:
+        """The sets of apps replayed so far (for tests and benchmarks)."""
+        return [apps for _, apps in self._replays]
+
+    def state_at(
+        self,
+        view: GraphView,
+        mode: int,
+        key: MigrationKey,
+        operations: OperationsOf,
+        *,
+        also: str | None = None,
+    ) -> HistoricalState:
+        """A state that has replayed ``key``, and every migration before it in the full
+        plan of the apps ``key``'s app depends on (and app ``also``'s, when given)."""
+        apps = view.closure(key[0])
+        if also is not None and also not in apps:
+            apps = apps | view.closure(also)
+        replay = self._replays.get((mode, apps))
+        if replay is None:
+            order = [k for k in view.order if k[0] in apps]
+            replay = self._replays[(mode, apps)] = _Replay(order)
+        replay.reach(key, operations)
+        return replay.state
