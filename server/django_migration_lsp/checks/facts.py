@@ -212,3 +212,8 @@ class ProjectFacts(Protocol):
         """Is there such a model just before that operation (what ``apps.get_model``
         finds)? ``model_before(...) is not None``, answered without replaying the state
         when the graph settles it. Raises ``LookupError`` when unknown."""
+
+    def deleted_after(self, key: MigrationKey, app_label: str, model_name: str) -> bool:
+        """Does a migration that depends on ``key`` delete that model (or rename it
+        away)? Rolling back to ``key`` then re-creates its table empty (DJM005: re-adding
+        a column to an empty table passes)."""

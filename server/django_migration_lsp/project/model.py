@@ -390,22 +390,33 @@ class Project:
         Answered from the files' infos when they settle it (a migration ``key`` depends
         on creates the model, and no migration of its app deletes or renames it), so
         that the usual ``apps.get_model`` of a data migration needs no replay."""
-        created, gone = self._model_index.get((app_label, model_name.lower()), ((), False))
-        if not gone and any(self.is_ancestor(c, key) for c in created):
+        created, deleters = self._model_index.get((app_label, model_name.lower()), ((), ()))
+        if not deleters and any(self.is_ancestor(c, key) for c in created):
             return True
         return self.model_before(key, operation_index, app_label, model_name) is not None
 
+    def deleted_after(self, key: MigrationKey, app_label: str, model_name: str) -> bool:
+        """See :meth:`~django_migration_lsp.checks.facts.ProjectFacts.deleted_after`."""
+        _, deleters = self._model_index.get((app_label, model_name.lower()), ((), ()))
+        return any(self.is_ancestor(key, d) for d in deleters)
+
     @cached_property
-    def _model_index(self) -> dict[tuple[str, str], tuple[tuple[MigrationKey, ...], bool]]:
-        """(app, lower-cased model) -> (the migrations that create it, whether any
-        migration of the app deletes it or renames it away)."""
+    def _model_index(
+        self,
+    ) -> dict[tuple[str, str], tuple[tuple[MigrationKey, ...], tuple[MigrationKey, ...]]]:
+        """(app, lower-cased model) -> (the migrations on disk that create it, those that
+        delete it or rename it away)."""
         created: dict[tuple[str, str], list[MigrationKey]] = {}
-        gone: set[tuple[str, str]] = set()
+        deleted: dict[tuple[str, str], list[MigrationKey]] = {}
         for key, info in self.infos.items():
             for name in info.creates:
                 created.setdefault((key[0], name.lower()), []).append(key)
-            gone.update((key[0], name.lower()) for name in info.deletes)
-        return {m: (tuple(sorted(keys)), m in gone) for m, keys in created.items()}
+            for name in info.deletes:
+                deleted.setdefault((key[0], name.lower()), []).append(key)
+        return {
+            model: (tuple(sorted(created.get(model, ()))), tuple(sorted(deleted.get(model, ()))))
+            for model in created.keys() | deleted.keys()
+        }
 
     def _view(self, key: MigrationKey) -> tuple[int, GraphView]:
         """The graph a question about ``key`` is answered on: the project's (0), or,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -242,9 +242,13 @@ class ReverseFailsOnRows(Rule):
                     if here:
                         project, key = here
                         failure = _from_state(
-                            project, key, listed, op.index, model, name, database_operation
+                            ctx, project, key, listed, op.index, model, name, database_operation
                         )
-                if failure is not None and failure is not _SILENT:
+                if failure is None or failure is _SILENT:
+                    continue
+                if here is False:
+                    here = this_migration(ctx)
+                if not _deleted_later(listed, op.index, model, here or None):
                     this = here[1] if here else None
                     yield self._finding(ctx, removal, model, name, failure, this)
 
@@ -297,15 +301,17 @@ class ReverseFailsOnRows(Rule):
 
 #: The answer "the facts are known and nothing fails": stop looking elsewhere.
 _SILENT = _Failure(FieldFacts("", "", None, None, None, None))
+#: In a walk back through the migration: an operation whose reverse may write the column.
+_WRITES = FieldFacts("", "", None, None, None, None)
+
+Restored = list[tuple[ListedOperation, FieldFacts | None]]
 
 
 def _type(field: FieldFacts) -> str:
     return field.type.rpartition(".")[2] if field.opaque else field.type
 
 
-def _walk(
-    removed: FieldFacts | None, restored: list[tuple[ListedOperation, FieldFacts | None]]
-) -> _Failure:
+def _walk(removed: FieldFacts | None, restored: Restored) -> _Failure:
     """Unapplying the migration: the column comes back as ``removed`` says, then each
     earlier ``AlterField`` of the field (``restored``: the operation and the field it
     restores, the latest first) is undone. Where do the rows lack a value?"""
@@ -317,15 +323,85 @@ def _walk(
     if values != NULLS:
         return _SILENT  # a value in every row, or unknown
     for alter, field in restored:
-        if field is None:
-            return _SILENT
+        if field is None or field is _WRITES:
+            return _SILENT  # unknown, or code that may fill the column in between
         if field.null:
             continue  # still nullable: the NULLs stay
-        restored_values = field.re_added
-        if restored_values == FAILS:  # NOT NULL without a default: nothing replaces NULL
+        if field.re_added == FAILS:  # NOT NULL without a default: nothing replaces NULL
             return _Failure(field, alter)
         return _SILENT  # a default fills the NULLs (Django's four-way alteration), or unknown
     return _SILENT
+
+
+def _restored(
+    ctx: MigrationContext,
+    listed: list[ListedOperation],
+    index: int,
+    model: str,
+    name: str,
+    before: Callable[[ListedOperation], FieldFacts | None],
+) -> Restored:
+    """The operations before ``index`` that unapplying undoes after re-adding the column,
+    the latest first, as far as they matter: each ``AlterField`` of the field with the
+    field it restores (``before``), up to the field's creation in this migration, or to
+    an operation whose reverse may write it (:data:`_WRITES`)."""
+    out: Restored = []
+    lowered = model.lower()
+    for op in reversed(listed[:index]):
+        if (op.kind == "AddField" and _same(op, model, name)) or (
+            op.kind == "CreateModel" and (op.literal(0, "name") or "").lower() == lowered
+        ):
+            break  # created in this migration: undoing that drops the column
+        if op.kind == "AlterField" and _same(op, model, name):
+            out.append((op, before(op)))
+        elif _may_write(ctx, op):
+            out.append((op, _WRITES))
+            break
+    return out
+
+
+def _may_write(ctx: MigrationContext, op: ListedOperation) -> bool:
+    """Could undoing ``op`` write rows? A ``RunPython`` whose reverse is not
+    ``RunPython.noop``, a ``RunSQL`` with a reverse, an operation that is not Django's
+    (or a ``SeparateDatabaseAndState``: its database operations may be any of those)."""
+    if op.kind == "SeparateDatabaseAndState":
+        return True
+    if op.kind in ("RunPython", "RunSQL") or (op.kind is None and _is_code(ctx, op)):
+        return _code_reverse(ctx, op)
+    return op.kind is None
+
+
+def _code_reverse(ctx: MigrationContext, op: ListedOperation) -> bool:
+    """Does the ``RunPython``/``RunSQL`` call ``op`` give a reverse that does something?"""
+    for call in ctx.operations:
+        if call.call is op.node:
+            if call.reverse_slot is None:
+                return True  # the class gives one itself
+            reverse = call.slot_argument(call.reverse_slot)
+            if reverse is None or (isinstance(reverse, ast.Constant) and not reverse.value):
+                return False
+            return not (isinstance(reverse, ast.Attribute) and reverse.attr == "noop")
+    return True
+
+
+def _deleted_later(
+    listed: list[ListedOperation], index: int, model: str, here: tuple[Any, MigrationKey] | None
+) -> bool:
+    """Is the model deleted after the ``RemoveField`` (later in this migration, or by a
+    migration that depends on it)? Then the rollback re-creates its table empty first,
+    and re-adding the column to an empty table passes."""
+    lowered = model.lower()
+    for op in listed[index + 1 :]:
+        for nested in (op, *op.database):
+            if (
+                nested.kind == "DeleteModel"
+                and (nested.literal(0, "name") or "").lower() == lowered
+            ):
+                return True
+    if here:
+        project, key = here
+        return bool(project.deleted_after(key, key[0], model))
+    return False
 
 
 # -- the field as this file defines it -------------------------------------------------
@@ -368,11 +444,9 @@ def _from_this_file(
             return None  # an operation that is not Django's: it may change the field
     if not created or not history or history[-1][1] is None:
         return None
-    # Each AlterField, the latest first, with the field its reverse restores.
-    restored = [
-        (op, before)
-        for (op, _), (_, before) in zip(reversed(history[1:]), reversed(history[:-1]), strict=True)
-    ]
+    # Each AlterField -> the field as it was before it.
+    previous = {id(op): before for (op, _), (_, before) in zip(history[1:], history, strict=False)}
+    restored = _restored(ctx, listed, index, model, name, lambda op: previous.get(id(op)))
     return _walk(history[-1][1], restored)
 
 
@@ -422,6 +496,7 @@ def _is_code(ctx: MigrationContext, op: ListedOperation) -> bool:
 
 
 def _from_state(
+    ctx: MigrationContext,
     project: Any,
     this: MigrationKey,
     listed: list[ListedOperation],
@@ -438,17 +513,12 @@ def _from_state(
         return None  # unknown there: nothing to say
     if facts is None or facts.has_table is not True:
         return None
-    removed = facts.field(name)
-    restored: list[tuple[ListedOperation, FieldFacts | None]] = []
-    for op in reversed(listed[:index]):
-        if (op.kind == "AddField" and _same(op, model, name)) or (
-            op.kind == "CreateModel" and (op.literal(0, "name") or "").lower() == model.lower()
-        ):
-            break  # created in this migration: undoing that drops the column
-        if op.kind == "AlterField" and _same(op, model, name):
-            try:
-                before = project.model_before(this, op.index, this[0], model)
-            except LookupError:
-                before = None
-            restored.append((op, before.field(name) if before is not None else None))
-    return _walk(removed, restored)
+
+    def before(op: ListedOperation) -> FieldFacts | None:
+        try:
+            found = project.model_before(this, op.index, this[0], model)
+        except LookupError:
+            return None
+        return found.field(name) if found is not None else None
+
+    return _walk(facts.field(name), _restored(ctx, listed, index, model, name, before))
