@@ -93,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     own = sum(1 for key in plan if key in project.own)
     largest = Counter(key[0] for key in plan if key in project.own).most_common(1)[0][0]
     leaf = project.leaf(largest)
-    closure = project._view(leaf)[1].closure(largest)
+    closure = project.apps_for(largest)
     in_closure = sum(1 for key in plan if key[0] in closure)
 
     import django
@@ -107,8 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"package, the rest installed apps), {n_ops:,} operations, {lines:,} lines"
     )
     print(
-        f"largest app: {largest}; the apps it depends on: {len(closure)} "
-        f"({in_closure} migrations): {', '.join(sorted(closure))}"
+        f"largest app: {largest}; the apps a question about its models replays: "
+        f"{len(closure)} ({in_closure} migrations): {', '.join(sorted(closure))}"
     )
 
     def parse_all() -> None:
@@ -161,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ask(warm)
 
     replayed = replay()
-    models = list(replayed._history)
+    models = replayed.models()
     ends = [(key, len(operations[key].operations)) for key in plan]
 
     def queries() -> int:
@@ -236,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     held = sum(s.size_diff for s in after.compare_to(before, "filename"))
     print(
         f"  memory held by the replayed state           {held / 1e6:9.1f} MB"
-        f"   ({len(kept._history):,} models with a history)"
+        f"   ({len(kept.models()):,} models with a history)"
     )
     return 0
 

@@ -100,14 +100,39 @@ def test_a_question_replays_only_the_apps_it_needs(root: Path):
     p = load(root)
     lead = p.model_before(CRM, 1, "crm", "lead")
     assert lead.field("order").related_model == "shop.order"
+    # crm depends on shop, but no migration of shop renames a model: shop's operations
+    # cannot change crm's models, and are not read.
+    assert p._states.replays() == [frozenset({"crm"})]
+    assert set(p._operations) == {CRM}
+    # A question about shop's models at crm.0001 replays both.
     assert p.model_before(CRM, 0, "shop", "order").field("note").changed_by == M1
-    # crm depends on shop; blog is never read.
-    assert p._states.replays() == [frozenset({"crm", "shop"})]
-    assert BLOG not in p._operations
-    # shop.0002 is after crm.0001 in the full plan: not replayed for that question.
-    assert M2 not in p._operations
+    assert p._states.replays() == [frozenset({"crm"}), frozenset({"crm", "shop"})]
+    # shop.0002 is after crm.0001 in the full plan: not read for those questions; blog is
+    # never read.
+    assert M2 not in p._operations and BLOG not in p._operations
+    # shop alone is answered by the replay of {crm, shop} (a superset), which goes on.
     assert p.model_before(M2, 1, "shop", "order").field("code").has_default is True
-    assert set(p._states.replays()) == {frozenset({"crm", "shop"}), frozenset({"shop"})}
+    assert p._states.replays() == [frozenset({"crm"}), frozenset({"crm", "shop"})]
+
+
+def test_an_app_that_renames_a_model_is_replayed_with_those_that_point_to_it(root: Path):
+    write(
+        root,
+        {
+            "shop/migrations/0003_rename.py": HEADER + "class Migration(migrations.Migration):\n"
+            '    dependencies = [("shop", "0002_code"), ("crm", "0001_initial")]\n'
+            '    operations = [migrations.RenameModel("Order", "Purchase")]\n',
+            "crm/migrations/0002_later.py": HEADER + "class Migration(migrations.Migration):\n"
+            '    dependencies = [("crm", "0001_initial"), ("shop", "0003_rename")]\n'
+            "    operations = []\n",
+        },
+    )
+    p = load(root)
+    later = ("crm", "0002_later")
+    lead = p.model_before(later, 0, "crm", "lead")
+    assert lead.field("order").related_model == "shop.purchase"
+    assert lead.field("order").changed_by == ("shop", "0003_rename")
+    assert p._states.replays() == [frozenset({"crm", "shop"})]
 
 
 def test_models_before_and_has_model_before(root: Path):
@@ -139,8 +164,8 @@ def test_with_source_keeps_what_did_not_change(root: Path):
     # The graph and the replays of the other apps are shared; blog's replay is not.
     assert copy.graph.node_map is p.graph.node_map
     assert copy.links is p.links
-    assert copy._states.replays() == [frozenset({"crm", "shop"})]
-    assert copy._operations[M1] is p._operations[M1]
+    assert copy._states.replays() == [frozenset({"crm"})]
+    assert copy._operations[CRM] is p._operations[CRM]
     assert copy.model_before(BLOG, 1, "blog", "article") is not None
     assert copy.model_before(BLOG, 1, "blog", "post") is None
     # The original is unchanged.
@@ -222,3 +247,44 @@ def test_a_replaced_migration_is_answered_on_the_graph_without_squashes(root: Pa
     assert p.model_before(squash, 1, "shop", "order").field("code") is not None
     assert p.model_before(M2, 0, "shop", "order").field("code") is None  # the replaced one
     assert p.model_before(M2, 1, "shop", "order").field("code") is not None
+
+
+WORKER = """
+import pickle, sys
+from django_migration_lsp.checks import analyze
+from django_migration_lsp.checks.registry import get_rule
+project = pickle.loads(open(sys.argv[1], "rb").read())
+path = sys.argv[2]
+found = analyze(open(path, "rb").read(), path, rules=[get_rule("DJM005")], project=project)
+print([f.range.start.line for f in found.findings])
+print(sorted(m for m in sys.modules if m == "django" or m.startswith("django.")))
+"""
+
+
+def test_a_prepared_project_answers_in_a_worker_without_django(root: Path, tmp_path: Path):
+    """What ``check`` does: the main process replays the state for the files that will
+    ask, and the workers answer from the pickled answers, never importing Django."""
+    import subprocess
+    import sys
+
+    write(
+        root,
+        {
+            "shop/migrations/0003_drop_note.py": HEADER + "class Migration(migrations.Migration):\n"
+            '    dependencies = [("shop", "0002_code")]\n'
+            '    operations = [migrations.RemoveField("order", "note")]\n'
+        },
+    )
+    p = load(root)
+    path = str(root / "shop/migrations/0003_drop_note.py")
+    p.prepare([path])
+    assert p._states.replays() == [frozenset({"shop"})]
+    pickled = tmp_path / "project.pickle"
+    pickled.write_bytes(pickle.dumps(p))
+    proc = subprocess.run(
+        [sys.executable, "-c", WORKER, str(pickled), path], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines, modules = proc.stdout.splitlines()
+    assert lines == "[6]"
+    assert modules == "[]"

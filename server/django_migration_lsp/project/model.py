@@ -51,9 +51,10 @@ from .sources import migration_file, project_migrations
 
 if TYPE_CHECKING:
     from ..checks.facts import ModelFacts
+    from .history import StateAnswers
     from .loader import LoadedGraph
     from .operations import MigrationOperations
-    from .state import GraphView, HistoricalState, ProjectStates
+    from .state import GraphView, ProjectStates
 
 #: What marks a project's root when no folder above holds ``manage.py``.
 ROOT_MARKERS = ("pyproject.toml", ".git")
@@ -137,15 +138,22 @@ class Project:
     generation: int = 0
     #: App labels a rule asked about that cannot be found (see :meth:`unknown_app`).
     notes: dict[str, str] = field(default_factory=dict)
+    #: Apps whose historical state questions will come for (see :meth:`expect`).
+    expected: frozenset[str] = frozenset()
 
     # -- pickling: the graph is derived, rebuilt on first use -------------------
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state["links"] = self.links  # plain data: the worker need not import Django
+        shipped = list(self._shipped)
+        if "_states" in self.__dict__:  # what was replayed here travels, as plain answers
+            shipped += [(m, apps, r.state.answers()) for (m, apps), r in self._states.items()]
         for derived in (*_DERIVED, "_operations"):
             if derived != "links":
                 state.pop(derived, None)
+        if shipped:
+            state["_shipped"] = shipped
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -344,12 +352,105 @@ class Project:
         source = SourceFile(text, info.path)
         return read_operations(source, tree, auth_user_model=self.settings.user_model)
 
-    def state_at(self, key: MigrationKey) -> HistoricalState:
-        """A historical state that has replayed ``key`` (and what it depends on: the
-        apps of :meth:`.state.GraphView.closure`), as :class:`.state.ProjectStates`
-        replays them; for the questions below and for tests."""
-        mode, view = self._view(key)
-        return self._states.state_at(view, mode, key, self.operations)
+    def state_at(self, key: MigrationKey, app_label: str | None = None) -> StateAnswers:
+        """A historical state that has replayed ``key``, holding what Django's holds
+        there for the models of ``key``'s app (and of ``app_label``): answers that came
+        with the project (:meth:`prepare`, in ``check``'s main process), else a replay
+        of :class:`.state.ProjectStates` (Django imported then)."""
+        mode = self._mode(key)
+        apps = self.apps_for(key[0], app_label)
+        for shipped_mode, shipped_apps, answers in self._shipped:
+            if shipped_mode == mode and shipped_apps >= apps and answers.has_replayed(key):
+                return answers
+        return self._states.state_at(self._view(mode), mode, key, self.operations, apps)
+
+    def apps_for(self, app: str, also: str | None = None) -> frozenset[str]:
+        """The apps whose operations make the state of ``app``'s models (and of
+        ``also``'s): the app itself, and the apps it depends on that rename a model
+        (``RenameModel`` repoints the relations to the renamed model; no other
+        operation changes another app's models, and a migration names another app's
+        model only after depending on it). A group of :meth:`expect` holding them all
+        is replayed instead: one replay answers for the whole group."""
+        renaming = self._renaming_apps
+        found = {app, *(self.closure(app) & renaming)}
+        if also is not None and also != app:
+            found |= {also, *(self.closure(also) & renaming)}
+        needed = frozenset(found)
+        return next((group for group in self._groups if group >= needed), needed)
+
+    def closure(self, app: str) -> frozenset[str]:
+        """``app`` and the apps its migrations depend on (``dependencies``, and the
+        ``run_before`` of others), through any path; read from the files' infos, so
+        that it holds for the graph with squashes and the one without."""
+        closures = self._closures
+        found = closures.get(app)
+        if found is None:
+            edges = self._app_edges
+            seen = {app}
+            stack = [app]
+            while stack:
+                for other in edges.get(stack.pop(), ()):
+                    if other not in seen:
+                        seen.add(other)
+                        stack.append(other)
+            found = closures[app] = frozenset(seen)
+        return found
+
+    @cached_property
+    def _app_edges(self) -> dict[str, set[str]]:
+        edges: dict[str, set[str]] = {}
+        for key, info in self.infos.items():
+            for dep in info.dependencies:
+                label = _label_of(dep, self.settings, self.root)
+                if label and label != key[0]:
+                    edges.setdefault(key[0], set()).add(label)
+            for child in info.run_before:
+                if child.app_label and child.app_label != key[0]:
+                    edges.setdefault(child.app_label, set()).add(key[0])
+        return edges
+
+    @cached_property
+    def _closures(self) -> dict[str, frozenset[str]]:
+        return {}
+
+    def expect(self, paths: Iterable[str]) -> None:
+        """Questions about the state will come for the migrations at ``paths`` (the files
+        ``check`` is about to analyse): the apps whose replays would share apps (the
+        apps they depend on that rename a model) are replayed together, once, instead of
+        once each. Nothing is read or replayed here."""
+        apps = {key[0] for key in map(self.migration_of, paths) if key is not None}
+        self.expected = self.expected | frozenset(apps)
+        self.__dict__.pop("_groups", None)
+
+    def prepare(self, paths: Iterable[str]) -> None:
+        """Replay now the state that questions about the migrations at ``paths`` need
+        (as far as the latest of them), so that the answers travel with the project to
+        ``check``'s worker processes instead of each of them replaying it again."""
+        keys = [key for key in map(self.migration_of, paths) if key is not None]
+        self.expect(self.path_of(key) or "" for key in keys)
+        for key in keys:
+            try:
+                self.state_at(key)
+            except LookupError:
+                continue
+
+    @cached_property
+    def _groups(self) -> list[frozenset[str]]:
+        if not self.expected:
+            return []
+        renaming = self._renaming_apps
+        grouped: list[set[str]] = []
+        for app in sorted(self.expected):
+            group = {app, *(self.closure(app) & renaming)}
+            for other in [g for g in grouped if g & group & renaming]:
+                grouped.remove(other)
+                group |= other
+            grouped.append(group)
+        return [frozenset(g) for g in grouped]
+
+    @cached_property
+    def _renaming_apps(self) -> frozenset[str]:
+        return frozenset(k[0] for k, info in self.infos.items() if info.renames)
 
     def model_before(
         self,
@@ -362,10 +463,9 @@ class Project:
     ) -> ModelFacts | None:
         """See :meth:`~django_migration_lsp.checks.facts.ProjectFacts.model_before`.
 
-        Replays what the question needs, no more: the apps that ``key``'s app and
-        ``app_label`` depend on, up to ``key`` (see :class:`.state.ProjectStates`)."""
-        mode, view = self._view(key)
-        state = self._states.state_at(view, mode, key, self.operations, also=app_label)
+        Replays what the question needs, no more: ``key``'s app and ``app_label`` (and
+        the apps of :meth:`apps_for`), up to ``key`` (see :class:`.state.ProjectStates`)."""
+        state = self.state_at(key, app_label)
         return state.model_before(
             key, operation_index, app_label, model_name, database_operation=database_operation
         )
@@ -376,8 +476,7 @@ class Project:
         """Every model of an app known just before that operation, by lower-cased name
         (``{}`` when the state there is unknown)."""
         try:
-            mode, view = self._view(key)
-            state = self._states.state_at(view, mode, key, self.operations, also=app_label)
+            state = self.state_at(key, app_label)
         except LookupError:
             return {}
         return state.models_before(key, operation_index, app_label)
@@ -418,21 +517,24 @@ class Project:
             for model in created.keys() | deleted.keys()
         }
 
-    def _view(self, key: MigrationKey) -> tuple[int, GraphView]:
-        """The graph a question about ``key`` is answered on: the project's (0), or,
+    def _mode(self, key: MigrationKey) -> int:
+        """Which graph a question about ``key`` is answered on: the project's (0), or,
         for a migration a squash replaces, the one that keeps what squashes replace, the
-        squashes left out of the replay (1)."""
-        views = self._views
-        for mode, derived in enumerate(("loaded", "unreplaced")):
-            if mode not in views:
-                from .state import GraphView
-
-                loaded = getattr(self, derived)
-                skip = loaded.replacements if mode else ()
-                views[mode] = GraphView(loaded.graph, skip)
-            if key in views[mode]:
-                return mode, views[mode]
+        squashes left out of the replay (1). Read from :attr:`links`: no Django."""
+        if key in self.links.parents:
+            return 0
+        if key in self.links.replaced_by and key in self.infos:
+            return 1
         raise LookupError(f"{key[0]}.{key[1]} is not in the migration graph")
+
+    def _view(self, mode: int) -> GraphView:
+        views = self._views
+        if mode not in views:
+            from .state import GraphView
+
+            loaded = self.unreplaced if mode else self.loaded
+            views[mode] = GraphView(loaded.graph, loaded.replacements if mode else ())
+        return views[mode]
 
     @cached_property
     def _views(self) -> dict[int, GraphView]:
@@ -443,6 +545,11 @@ class Project:
         from .state import ProjectStates
 
         return ProjectStates()
+
+    @cached_property
+    def _shipped(self) -> list[tuple[int, frozenset[str], StateAnswers]]:
+        """Answers replayed by the process that pickled this project (see :meth:`prepare`)."""
+        return []
 
     @cached_property
     def _operations(self) -> dict[MigrationKey, MigrationOperations]:
@@ -528,8 +635,9 @@ class Project:
             for name in ("loaded", "unreplaced"):
                 if name in derived:  # the node values change: a graph of its own
                     copy.__dict__[name] = _with_own_nodes(derived[name])
-            if "_states" in derived:  # the replays of the file's app: see ``_forget``
-                copy.__dict__["_states"] = derived["_states"]
+            for name in ("_states", "_shipped", "_closures", "_app_edges"):
+                if name in derived:  # the file's app's replays are dropped: see ``_forget``
+                    copy.__dict__[name] = derived[name]
         copy.__dict__["_operations"] = dict(self._operations)
         copy.__dict__["_texts"] = {**self._texts, old.path: text}
         copy._put(new)
@@ -559,10 +667,14 @@ class Project:
         derived = self.__dict__
         derived.get("_operations", {}).pop(key, None)
         derived.pop("_model_index", None)
+        derived.pop("_renaming_apps", None)
+        derived.pop("_groups", None)
         if path is not None:
             derived.get("_texts", {}).pop(path, None)
         if "_states" in derived:
             derived["_states"] = derived["_states"].copy_without({key[0]})
+        if derived.get("_shipped"):
+            derived["_shipped"] = [s for s in derived["_shipped"] if key[0] not in s[1]]
 
     def _invalidate(self) -> None:
         for derived in _DERIVED:
@@ -586,6 +698,11 @@ _DERIVED = (
     "_views",
     "_states",
     "_model_index",
+    "_renaming_apps",
+    "_groups",
+    "_shipped",
+    "_closures",
+    "_app_edges",
 )
 
 
@@ -770,6 +887,14 @@ def _settings_values(root: Path) -> dict[str, object]:
         for name, value in (read_module(path) or {}).items():
             values.setdefault(name, value)
     return values
+
+
+def _label_of(dep, settings: Settings, root: Path) -> str:
+    """The app a dependency names (a ``swappable_dependency``'s from the settings)."""
+    if dep.swappable:
+        value = setting_value(settings, root, dep.swappable)
+        return value.split(".", 1)[0] if value else ""
+    return dep.app_label
 
 
 def _labels(info: MigrationInfo, settings: Settings, root: Path) -> list[str]:

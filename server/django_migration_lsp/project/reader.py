@@ -39,6 +39,7 @@ SETTINGS = "django.conf.settings"
 _CREATES = {"CreateModel": (0, "name"), "RenameModel": (1, "new_name")}
 #: Operations that take a model out of the state under a name.
 _DELETES = {"DeleteModel": (0, "name"), "RenameModel": (0, "old_name")}
+_RENAMES = {"RenameModel": (0, "old_name")}
 _WRAPPERS = ("SeparateDatabaseAndState",)
 
 
@@ -106,6 +107,10 @@ class MigrationInfo:
     #: a ``DeleteModel`` only among a ``SeparateDatabaseAndState``'s database
     #: operations leaves the model in the state).
     deletes: tuple[str, ...] = ()
+    #: Does it rename a model (``RenameModel``, however its names are given)? That is
+    #: the one operation that changes other apps' models in the state: it repoints
+    #: their relations to the renamed model.
+    renames: bool = False
     unapply: Unapply | None = None
     #: The file's git blob id (``git hash-object``), to compare with another commit.
     blob: str = ""
@@ -206,6 +211,7 @@ class _Reader:
             class_line=migration.lineno,
             creates=_names(values.get("operations"), _CREATES),
             deletes=_names(values.get("operations"), _DELETES),
+            renames=_calls(values.get("operations"), "RenameModel"),
             unapply=_unapply(*override, migration, self.source, classes) if override else None,
             problems=tuple(self.problems),
         )
@@ -311,6 +317,17 @@ def _names(node: ast.expr | None, operations: dict[str, tuple[int, str]]) -> tup
             if isinstance(inner, (ast.List, ast.Tuple)):
                 stack.extend(reversed(inner.elts))
     return tuple(names)
+
+
+def _calls(node: ast.expr | None, operation: str) -> bool:
+    """Does the operations list hold a call of ``operation``? Unknown (not a list):
+    assumed so."""
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return node is not None
+    return any(
+        isinstance(sub, ast.Call) and (dotted_name(sub.func) or "").rpartition(".")[2] == operation
+        for sub in ast.walk(node)
+    )
 
 
 def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:

@@ -106,6 +106,7 @@ class ReverseFailsOnRows(Rule):
     summary = "`RemoveField` whose reverse re-adds a NOT NULL column without a default"
     triggers = (b"RemoveField",)
     needs_project = True
+    asks_state = True
 
     VALID = [
         Valid(
