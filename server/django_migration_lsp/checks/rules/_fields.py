@@ -116,6 +116,9 @@ def literal_field(node: ast.expr, name: str, bindings: Bindings) -> FieldFacts |
             flags[kw.arg] = kw.value.value
     if flags.get("primary_key"):
         return None
+    auto_now = flags.get("auto_now", False) or flags.get("auto_now_add", False)
+    if auto_now:  # DateField.__init__ sets blank=True (and editable=False) for those
+        flags["blank"] = True
     return FieldFacts(
         name=name,
         type=type_name,
@@ -126,6 +129,6 @@ def literal_field(node: ast.expr, name: str, bindings: Bindings) -> FieldFacts |
         primary_key=False,
         many_to_many=kind.many_to_many,
         empty_strings_allowed=kind.empty_strings_allowed,
-        auto_now=flags.get("auto_now", False) or flags.get("auto_now_add", False),
+        auto_now=auto_now,
         generated=kind.generated,
     )
