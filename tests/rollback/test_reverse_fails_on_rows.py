@@ -2,13 +2,16 @@
 without a default. One app per case, each with a table and a ``0002`` that removes a
 field; Django rolls each app back (``migrate <app> 0001``) on a table with rows, then on
 an empty one. Where ``check`` reports DJM005, the rollback with rows fails with an
-IntegrityError and the one on an empty table passes; where it does not, both pass."""
+IntegrityError and the one on an empty table passes; where it does not, both pass. On
+this environment's Django and on Django 3.2 (the oldest the users run: ``manage.py`` and
+our CLI both run with it)."""
 
 from __future__ import annotations
 
 import pytest
 
 from .project import Project, ok
+from .test_plan_django32 import django32  # noqa: F401  (Django 3.2, installed once)
 
 INITIAL = """
     from django.db import migrations, models
@@ -112,9 +115,10 @@ def files() -> dict[str, str]:
 APPS = [*CASES, "deleted_later"]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Project:
-    return Project(tmp_path_factory.mktemp("rows") / "site", APPS, files())
+@pytest.fixture(params=["installed", "3.2"])
+def site(request, tmp_path) -> Project:
+    pythonpath = [request.getfixturevalue("django32")] if request.param == "3.2" else []
+    return Project(tmp_path / "site", APPS, files(), pythonpath=pythonpath)
 
 
 def reported(project: Project) -> dict[str, int]:
