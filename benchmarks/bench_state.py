@@ -10,16 +10,18 @@ other corpus packages and this tool's Django as its environment, as in
 contenders run in turns:
 
 1. ``ast.parse`` of every migration file of the full plan (the baseline: what any static
-   read costs), and the project's cold build (every file read, Django's graph);
+   read costs), and the project's cold load (every file read: what ``check`` does for
+   DJM007 already);
 2. reading the operations into Django objects (:mod:`project.operations`), parse included;
 3. the replay (:mod:`project.state`) of the whole full plan, operations already read:
    Django's ``state_forwards`` plus the per-model histories that answer ``model_before``;
 4. Django's ``state_forwards`` alone on the same operations (what the histories add);
 5. the alternative the histories replace: the same replay plus a full ``ProjectState``
    copy after every migration (the simple way to answer "the state at migration k");
-6. the first question a rule asks on a freshly built project (``model_before`` at the
-   leaf of the largest app: the operations of the apps it depends on read and replayed,
-   no more), and the same question on a project that has answered it once;
+6. the first question a rule asks on a freshly loaded project (``model_before`` at the
+   leaf of the largest app: Django's graph built, the operations of the apps it needs
+   read and replayed, no more), and the same question on a project that has answered
+   it once;
 7. ``model_before`` for every model of every app at the end of every migration;
 
 and the memory the replayed state holds (tracemalloc). Figures only, no thresholds.
@@ -195,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"median of {args.runs} runs, contenders in turns (a shared machine: read the ratios):")
     print(f"  ast.parse of every file                     {ms(t['parse'])}")
     print(
-        f"  project build (files read, Django's graph)  {ms(t['build'])}"
+        f"  project load (every file read with ast)     {ms(t['build'])}"
         f"   {t['build'] / t['parse']:5.2f}x ast.parse"
     )
     print(
@@ -219,8 +221,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"   {t['snapshots'] / t['replay']:5.2f}x the replay with histories"
     )
     print(
-        f"  build + first model_before at {largest}'s leaf {ms(t['first'])}"
-        f"   {(t['first'] - t['build']) / t['parse']:5.2f}x ast.parse beyond the build"
+        f"  load + first model_before (at the leaf)     {ms(t['first'])}"
+        f"   {(t['first'] - t['build']) / t['parse']:5.2f}x ast.parse beyond the load "
+        "(Django's graph, the app's operations read and replayed)"
     )
     print(f"  the same model_before, once replayed        {ms(t['again'])}")
     print(
