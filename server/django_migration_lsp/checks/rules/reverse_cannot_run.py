@@ -61,9 +61,10 @@ class ReverseCannotRun(Rule):
     `apps.get_model("shop", "Order")`) or a reverse that raises stops `migrate shop 0002`
     half-way, with the migrations after it already unapplied.
 
-    A model deleted since the migration was written is the usual `LookupError`: the
-    reverse was right when it was written, and `DeleteModel` in a later migration made
-    it wrong; the rollback past both re-creates the model only after running it.
+    The usual `LookupError`: the reverse names a model as the code knows it today
+    (renamed by a later `RenameModel`, or created by a later migration), but it runs
+    with the historical models of its own migration; or it names a model that an
+    earlier migration deleted.
 
     A reverse that raises on purpose ("this migration cannot be undone") is better
     written as no reverse at all: Django then says so before it starts
