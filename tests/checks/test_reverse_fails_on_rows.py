@@ -150,3 +150,13 @@ def test_djm006_asks_the_project_only_for_get_model():
     assert rule.could_use_project("x.py", b"RunPython(f)\napps.get_model('shop', 'Order')")
     assert not rule.could_use_project("x.py", b"RunPython(f)\nOrder.objects.all()")
     assert RULE.needs_project and RULE.asks_state
+
+
+def test_a_migration_that_overrides_unapply_is_left_alone():
+    text = SAME_FILE.replace(
+        "class Migration(migrations.Migration):\n",
+        "class Migration(migrations.Migration):\n"
+        "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+        '        raise RuntimeError("irreversible")\n\n',
+    )
+    assert analyze(text, "shop/migrations/0001_initial.py", rules=[RULE]).findings == []

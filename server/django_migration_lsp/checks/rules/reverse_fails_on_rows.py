@@ -9,7 +9,7 @@ from typing import Any
 from ..base import Finding, Invalid, Rule, Valid
 from ..context import MigrationContext
 from ..facts import FAILS, NULLS, FieldFacts, MigrationKey
-from ..operations import ListedOperation
+from ..operations import ListedOperation, migration_class
 from ._fields import literal_field
 from ._state import exact_indices, literal_list, this_migration
 
@@ -59,6 +59,9 @@ class ReverseFailsOnRows(Rule):
     `AlterField`, which makes it NOT NULL again. And for a `RemoveField` among the
     `database_operations` of a `SeparateDatabaseAndState` (one only among its
     `state_operations` leaves the column in place: nothing to re-add).
+
+    A migration whose class overrides `unapply()` (an "irreversible migration" base
+    class) is left alone: its own code decides what unapplying does.
 
     The field's definition comes from the historical state along the migration graph
     (the migration that last changed it may be in another file, or in an installed
@@ -220,6 +223,8 @@ class ReverseFailsOnRows(Rule):
     ]
 
     def check(self, ctx: MigrationContext) -> Iterator[Finding]:
+        if ctx.overrides_unapply(migration_class(ctx.tree)):
+            return  # its own unapply() decides (django-cms's IrreversibleMigration refuses)
         listed = ctx.losses.listed
         exact = exact_indices(ctx.tree)
         here: tuple[Any, MigrationKey] | None | bool = False  # not looked up yet
