@@ -269,14 +269,7 @@ class Project:
     def full_plan(self) -> list[MigrationKey]:
         """Every migration, in the order ``migrate`` applies them to an empty database
         (``MigrationExecutor.migration_plan(leaf_nodes, clean_start=True)``)."""
-        plan: list[MigrationKey] = []
-        seen: set[MigrationKey] = set()
-        for leaf in self.graph.leaf_nodes():
-            for key in self.graph.forwards_plan(leaf):
-                if key not in seen:
-                    seen.add(key)
-                    plan.append(key)
-        return plan
+        return list(self._view(0).order)
 
     def ancestors(self, key: MigrationKey) -> frozenset[MigrationKey]:
         """Every node ``key`` depends on, through any path (not ``key`` itself)."""
