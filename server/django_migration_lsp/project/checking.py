@@ -67,7 +67,12 @@ def build(
     project = load_project(find_root(paths[0], named=True))
     project.expect(asking)  # the files that may ask the state: their apps replay together
     if stateful:
-        project.prepare(stateful)  # replayed once here; the answers travel to the workers
+        try:
+            project.prepare(stateful)  # replayed once here; the answers travel to the workers
+        except Exception:
+            # Only a head start: each file's analysis asks again, and an error there is
+            # reported for that file (``check``'s "internal error while checking").
+            project.__dict__.pop("_states", None)
     return project
 
 
