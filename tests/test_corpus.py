@@ -6,6 +6,10 @@ are valid Python); every fix applies, parses, and removes its finding. And the
 precision check: the findings are exactly the true positives reviewed by hand in
 ``tests/corpus/expected.json`` plus the :data:`KNOWN_FALSE_POSITIVES` below. When a
 rule changes what it reports on real code, one of these tests says where.
+
+Each file is analysed as ``check`` analyses it in its package: with the package's
+project (its migration graph and historical state; the other corpus packages and
+Django are the environment), for the rules that ask it (DJM005, DJM006, DJM007).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import pytest
 from benchmarks.corpus import PACKAGES, ensure_corpus, folder_name, is_ready, migration_files
 
 from django_migration_lsp.checks import Analysis, Applicability, analyze, fixes_for
+from django_migration_lsp.project.environment import Environment
+from django_migration_lsp.project.model import Project, load_project
 
 EXPECTED = Path(__file__).resolve().parent / "corpus" / "expected.json"
 
@@ -72,13 +78,30 @@ def corpus() -> Path:
 
 
 @pytest.fixture(scope="module")
-def analyses(corpus: Path) -> dict[str, tuple[Path, Analysis]]:
-    """Each corpus file analysed once: ``{relative path: (path, analysis)}``."""
+def projects(corpus: Path) -> dict[str, Project]:
+    """Each package's project, by the package's folder name."""
+    environment = Environment.current().with_paths([str(p) for p in sorted(corpus.iterdir())])
+    return {
+        package.name: load_project(package, environment=environment)
+        for package in sorted(corpus.iterdir())
+        if package.is_dir()
+    }
+
+
+def project_of(projects: dict[str, Project], corpus: Path, path: Path) -> Project:
+    return projects[path.relative_to(corpus).parts[0]]
+
+
+@pytest.fixture(scope="module")
+def analyses(corpus: Path, projects) -> dict[str, tuple[Path, Analysis]]:
+    """Each corpus file analysed once, with its package's project:
+    ``{relative path: (path, analysis)}``."""
     results, crashes = {}, []
     for path in migration_files(corpus):
         rel = path.relative_to(corpus).as_posix()
+        project = project_of(projects, corpus, path)
         try:
-            results[rel] = (path, analyze(path.read_bytes(), str(path)))
+            results[rel] = (path, analyze(path.read_bytes(), str(path), project=project))
         except Exception:
             crashes.append(f"{rel}\n{traceback.format_exc()}")
     assert not crashes, "analyze() raised on:\n" + "\n".join(crashes)
@@ -113,9 +136,10 @@ def test_analyze_never_raises_and_reports_no_syntax_error(analyses):
     assert {rel: msgs for rel, msgs in errors.items() if msgs} == {}
 
 
-def test_every_fix_applies_parses_and_removes_its_finding(analyses):
+def test_every_fix_applies_parses_and_removes_its_finding(analyses, corpus, projects):
     problems, fixed_count = [], 0
     for rel, (path, analysis) in analyses.items():
+        project = project_of(projects, corpus, path)
         before = Counter(identity(f) for f in analysis.findings)
         for finding in analysis.findings:
             for fix in fixes_for(analysis.source, finding):
@@ -126,7 +150,10 @@ def test_every_fix_applies_parses_and_removes_its_finding(analyses):
                 except Exception as exc:  # collect them all, then fail
                     problems.append(f"{where}: {type(exc).__name__}: {exc}")
                     continue
-                after = Counter(identity(f) for f in analyze(fixed, str(path)).findings)
+                seen = project.with_source(str(path), fixed)
+                after = Counter(
+                    identity(f) for f in analyze(fixed, str(path), project=seen).findings
+                )
                 expected = before.copy()
                 expected[identity(finding)] -= 1
                 if fix.applicability is Applicability.DISPLAY_ONLY:

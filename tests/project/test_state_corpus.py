@@ -1,8 +1,10 @@
-"""The static replay on every package of the PyPI corpus (``benchmarks/corpus.py``).
+"""The static replay on every package of the PyPI corpus (``benchmarks/corpus.py``),
+each package a project along its real graph (``django.contrib`` and the other corpus
+packages as its environment, as in ``test_corpus_graph.py``).
 
-Each package's migrations are replayed in a dependency order made here (see
-``replay.py``): no crash, every model answerable at every migration (or a clear
-``LookupError``), and the operations that could not be read stay few and known.
+No crash, every model answerable at every migration (or a clear ``LookupError``), and
+the operations that could not be read stay few and known. A replay limited to the apps
+a question needs agrees with the replay of everything.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from pathlib import Path
 
 import pytest
 from benchmarks.corpus import ensure_corpus, migration_files
-from benchmarks.static_plan import read_tree, replay, static_plan
+
+from django_migration_lsp.project.environment import Environment
+from django_migration_lsp.project.model import load_project
+from django_migration_lsp.project.state import HistoricalState
 
 #: Operations the replay cannot read, per package: a custom operation class
 #: (pretix: hierarkey's ``CleanHierarkeyDuplicates``; wagtail: ``BootstrapTranslatableModel``
@@ -35,6 +40,11 @@ def corpus() -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def environment(corpus: Path) -> Environment:
+    return Environment.current().with_paths([str(p) for p in sorted(corpus.iterdir())])
+
+
 def kind_of(op) -> tuple[str, str]:
     base = op.kind.rpartition(" as ")[2] if op.built else op.kind
     if op.built:
@@ -42,25 +52,29 @@ def kind_of(op) -> tuple[str, str]:
     return base, "skipped" if op.fields_neutral else "unknown"
 
 
-def test_every_corpus_package_replays(corpus: Path):
+def test_every_corpus_package_replays(corpus: Path, environment):
     totals: Counter = Counter()
     unknown: dict[str, int] = {}
     for package in sorted(p for p in corpus.iterdir() if p.is_dir()):
-        migrations = read_tree(package)
-        if not migrations:
+        project = load_project(package, environment=environment)
+        own = sorted(k for k in project.own if k in project.links.parents)
+        if not own:
             continue
-        plan = static_plan(migrations)
-        state = replay(migrations, plan)
-        for m in migrations.values():
-            totals.update(kind_of(op) for op in m.operations.walk())
-        if state.unknown:
-            unknown[package.name] = len(state.unknown)
-        # Every model of every app, at the end of every migration: an answer or LookupError.
-        for key in plan:
-            end = len(migrations[key].operations.operations)
-            for app, model in list(state._history):
+        seen_unknown = set()
+        for key in sorted(project.own):  # squashed ones too
+            if project.infos[key].is_migration:
+                totals.update(kind_of(op) for op in project.operations(key).walk())
+        for app in sorted({k[0] for k in own}):
+            state = project.state_at(project.leaf(app))
+            seen_unknown |= {(u.key, u.index) for u in state.unknown if u.key in project.own}
+        if seen_unknown:
+            unknown[package.name] = len(seen_unknown)
+        # Every model of the app, at the end of every migration: an answer or LookupError.
+        for key in own:
+            end = len(project.operations(key).operations)
+            for app, model in project.state_at(key).models():
                 try:
-                    state.model_before(key, end, app, model)
+                    project.model_before(key, end, app, model)
                 except LookupError:
                     pass
     for package, count in unknown.items():
@@ -71,3 +85,35 @@ def test_every_corpus_package_replays(corpus: Path):
     # Django's schema operations are always built (a stand-in field at worst).
     for kind in ("AddField", "AlterField", "RemoveField", "RenameField", "DeleteModel"):
         assert totals[(kind, "unknown")] == 0, kind
+
+
+def test_replaying_only_the_apps_a_question_needs_is_exact(corpus: Path, environment):
+    """For every migration of the largest packages, the models of its app as the replay
+    of only the apps the question needs (``Project.apps_for``: the app, and the apps it
+    depends on that rename a model) has them are those of one replay of the whole full
+    plan, every app of the package and of its environment."""
+    compared = 0
+    for name in ("pretix-2026.8.0", "wagtail-8.0.1", "django-oscar-4.2.1"):
+        project = load_project(corpus / name, environment=environment)
+        plan = project.full_plan()
+        everything = HistoricalState.replay((key, project.operations(key)) for key in plan)
+        for key in plan:
+            if key not in project.own:
+                continue
+            assert project.apps_for(key[0]) <= project.closure(key[0])
+            end = len(project.operations(key).operations)
+            for app, model in everything.models():
+                if app != key[0]:
+                    continue
+                try:
+                    expected = everything.model_before(key, end, app, model)
+                except LookupError:
+                    with pytest.raises(LookupError):
+                        project.model_before(key, end, app, model)
+                    continue
+                assert project.model_before(key, end, app, model) == expected, (key, model)
+                compared += 1
+    assert compared > 10_000
+    # What that saves: most questions replay the app alone.
+    alone = sum(1 for apps in project._states.replays() if len(apps) == 1)
+    assert alone >= len(project._states.replays()) / 2

@@ -1,10 +1,13 @@
-"""The static replay against Django's own: ``MigrationLoader(...).project_state()``.
+"""The static replay against Django's own states, as ``migrate`` computes them.
 
 A throwaway project of the test's own (two apps, every schema operation the state
-replays, renames, ``SeparateDatabaseAndState``, a custom field, callable defaults) is
-loaded by Django in a subprocess, which prints every model's fields at every migration
-as JSON. Our replay reads the same files with ``ast`` only (this process never imports
-them) and must say the same, field by field, wherever it claims to know.
+replays, renames, ``SeparateDatabaseAndState``, a custom field, callable defaults, two
+branches merged) is loaded by Django in a subprocess, which prints every model's fields
+after every migration as JSON: the states ``MigrationExecutor`` mutates along the full
+plan when it applies or unapplies migrations. The project (:class:`Project`, the graph
+read statically, ``django.contrib``'s migrations included) reads the same files with
+``ast`` only (this process never imports them) and must say the same, field by field,
+wherever it claims to know.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from pathlib import Path
 
 import django
 import pytest
-from benchmarks.static_plan import read_tree
 
-from django_migration_lsp.project.state import HistoricalState
+from django_migration_lsp.project.environment import Environment
+from django_migration_lsp.project.model import Project as StaticProject
+from django_migration_lsp.project.model import load_project
 
 from ..rollback.project import Project, ok
 
@@ -29,6 +33,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "settings"
 import django
 django.setup()
 from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.state import ProjectState
 from django.db.models import NOT_PROVIDED
 
 APPS = set(sys.argv[1].split(","))
@@ -72,12 +77,14 @@ def describe(state, app, name, ms):
         "proxy": ms.options.get("proxy", False),
     }
 
-out = {"plan": plan, "states": {}, "plans": {}}
+# As MigrationExecutor._migrate_all_backwards computes the state before each migration
+# it unapplies (everything applied): the full plan, each migration mutating the state.
+out = {"plan": plan, "states": {}}
+state = ProjectState(real_apps=loader.unmigrated_apps)
 for key in plan:
+    state = loader.graph.nodes[key].mutate_state(state, preserve=True)
     if key[0] not in APPS:
         continue
-    out["plans"][f"{key[0]}.{key[1]}"] = loader.graph.forwards_plan(key)
-    state = loader.project_state(key, at_end=True)
     out["states"][f"{key[0]}.{key[1]}"] = {
         f"{a}.{n}": describe(state, a, n, ms)
         for (a, n), ms in state.models.items()
@@ -380,12 +387,9 @@ def oracle(tmp_path_factory) -> tuple[Project, dict]:
 
 
 @pytest.fixture(scope="module")
-def replayed(oracle) -> tuple[HistoricalState, dict, dict]:
+def replayed(oracle) -> tuple[StaticProject, dict]:
     project, expected = oracle
-    migrations = read_tree(project.root)
-    plan = [tuple(key) for key in expected["plan"] if tuple(key) in migrations]
-    state = HistoricalState.replay((key, migrations[key].operations) for key in plan)
-    return state, migrations, expected
+    return load_project(project.root, environment=Environment.current()), expected
 
 
 def ours(facts) -> dict:
@@ -407,21 +411,25 @@ def ours(facts) -> dict:
     return out
 
 
+def test_the_order_is_djangos_full_plan(replayed):
+    project, expected = replayed
+    assert project.full_plan() == [tuple(k) for k in expected["plan"]]
+    assert project._view(0).order == project.full_plan()
+
+
 def test_the_replay_agrees_with_djangos_state_at_every_migration(replayed):
-    """At each migration, Django's state holds what its forwards plan applied: replay
-    the same plan (the files of ``django.contrib`` are not read: their models are not
-    compared) and compare every model of the project's apps."""
-    _, migrations, expected = replayed
+    """After each migration, Django's state holds everything the full plan applied so
+    far; the project replays the same files (``django.contrib``'s too) and must agree on
+    every model of the project's apps, ``auth.User`` included."""
+    project, expected = replayed
     compared = 0
     for node, models in expected["states"].items():
         key = tuple(node.split(".", 1))
-        end = len(migrations[key].operations.operations)
-        plan = [tuple(k) for k in expected["plans"][node] if tuple(k) in migrations]
-        state = HistoricalState.replay((k, migrations[k].operations) for k in plan)
+        end = len(project.operations(key).operations)
         for model_label, django_model in models.items():
             app, name = model_label.split(".")
             try:
-                facts = state.model_before(key, end, app, name)
+                facts = project.model_before(key, end, app, name)
             except LookupError:
                 assert key == ("shop", "0005_custom"), (node, model_label)
                 continue
@@ -447,8 +455,21 @@ def test_the_replay_agrees_with_djangos_state_at_every_migration(replayed):
     assert compared > 100
 
 
+def test_installed_apps_are_replayed_too(replayed):
+    project, _ = replayed
+    crm = ("crm", "0001_initial")
+    user = project.model_before(crm, 0, "auth", "user")
+    assert user.field("username").type == "CharField"
+    assert user.field("email").changed_by[0] == "auth"
+    # Django's own app, read from this tool's environment: crm depends on it, and asking
+    # about its models replays it.
+    assert "auth" in project.closure("crm")
+    lead = project.model_before(("crm", "0002_rename"), 0, "crm", "lead")
+    assert lead.field("owner").related_model == "auth.user"
+
+
 def test_custom_fields_are_stand_ins_that_know_only_the_literal_arguments(replayed):
-    state, _, _ = replayed
+    state, _ = replayed
     order = state.model_before(("shop", "0001_initial"), 3, "shop", "order")
     total, paid = order.field("total"), order.field("paid")
     assert (total.opaque, total.type) == (True, "shop.fields.MoneyField")
@@ -462,7 +483,7 @@ def test_custom_fields_are_stand_ins_that_know_only_the_literal_arguments(replay
 
 
 def test_the_state_before_each_operation_and_provenance(replayed):
-    state, _, _ = replayed
+    state, _ = replayed
     m2, m3 = ("shop", "0002_more"), ("shop", "0003_renames")
     before_rename = state.model_before(m2, 4, "shop", "order")
     assert before_rename.field("note") is not None and before_rename.field("comment") is None
@@ -484,7 +505,7 @@ def test_the_state_before_each_operation_and_provenance(replayed):
 
 
 def test_separate_database_and_state_keeps_what_the_database_sees(replayed):
-    state, _, _ = replayed
+    state, _ = replayed
     m4 = ("shop", "0004_separate")
     assert state.model_before(m4, 1, "shop", "order").field("legacy").changed_by == m4
     # The database operation is a RunSQL: the database's view is the state before it.
@@ -497,28 +518,28 @@ def test_separate_database_and_state_keeps_what_the_database_sees(replayed):
 
 
 def test_a_custom_operation_makes_the_app_unknown_from_there(replayed):
-    state, _, _ = replayed
+    state, _ = replayed
     m5 = ("shop", "0005_custom")
     assert state.model_before(m5, 1, "shop", "client").field("vip") is not None
     for index in (2, 3):
         with pytest.raises(LookupError, match="LoadFixture"):
             state.model_before(m5, index, "shop", "client")
-    [unknown] = state.unknown
+    [unknown] = state.state_at(m5).unknown
     assert (unknown.key, unknown.index, unknown.kind, unknown.models) == (
         m5,
         1,
         "shop.operations.LoadFixture",
         None,
     )
-    # Another app is not affected; an app never read is unknown, not empty.
+    # Another app is not affected; an app that is not in the graph is unknown, not empty.
     assert state.model_before(("crm", "0002_rename"), 3, "crm", "memo") is not None
     with pytest.raises(LookupError):
-        state.model_before(m5, 0, "auth", "user")
+        state.model_before(m5, 0, "billing", "invoice")
 
 
 @pytest.mark.skipif(not HAS_DB_DEFAULT, reason="db_default is Django 5.0+")
 def test_db_default(replayed):
-    state, _, _ = replayed
+    state, _ = replayed
     client = state.model_before(("shop", "0004_db_default"), 2, "shop", "client")
     since, level = client.field("since"), client.field("level")
     assert (since.has_db_default, since.null, since.fills_existing_rows) == (True, False, True)
@@ -532,10 +553,11 @@ def test_the_replay_imports_nothing_of_the_project(oracle, tmp_path: Path):
         "import os, sys\n"
         "os.environ['DJANGO_SETTINGS_MODULE'] = 'settings'  # a read would import it\n"
         "sys.path.insert(0, sys.argv[1])\n"
-        "from benchmarks.static_plan import read_tree, static_plan, replay\n"
+        "from django_migration_lsp.project.model import load_project\n"
         "from pathlib import Path\n"
-        "m = read_tree(Path(sys.argv[2]))\n"
-        "replay(m, static_plan(m))\n"
+        "p = load_project(Path(sys.argv[2]))\n"
+        "for key in p.full_plan():\n"
+        "    p.state_at(key)\n"
         "from django.conf import settings\n"
         "print(sorted(n for n in sys.modules if n.split('.')[0] in ('shop', 'crm', 'settings')),"
         " settings.configured)\n"

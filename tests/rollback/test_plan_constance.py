@@ -1,6 +1,7 @@
 """``plan constance 0001``: django-constance 4.4.0, read from the environment it is
 installed in, blocks a downgrade to 3.x at ``0003_drop_pickle`` — the incident that a
-team recovered from with ``migrate --fake constance 0001_initial``.
+team recovered from with ``migrate --fake constance 0001_initial`` — and ``0002``, past
+it, is lossy (its no-op reverse leaves the old table dropped).
 
 The package is read from the environment the tool runs in (``PYTHONPATH``), or from
 another interpreter's (``--python``, a virtualenv that has it); never imported.
@@ -35,6 +36,11 @@ def test_plan_shows_0003_drop_pickle_blocking_a_downgrade(make_project, constanc
     assert blocked["verdict"] == "blocked" and blocked["installed_package"] is True
     assert blocked["path"] == str(constance_site / "constance/migrations/0003_drop_pickle.py")
     assert [(f["code"], f["line"]) for f in blocked["findings"]] == [("DJM001", 68)]
+    lossy = data["steps"][1]
+    assert lossy["verdict"] == "lossy"
+    assert [(f["code"], f["line"], f["verdict"]) for f in lossy["findings"]] == [
+        ("DJM004", 40, "lossy")
+    ]
     assert data["stops_at"] == "constance.0003_drop_pickle"
     assert data["undone_before_stop"] == []
 

@@ -113,3 +113,87 @@ def test_a_reverse_that_always_raises(make_project):
         "migration fails here",
         "Found 1 problem.",
     ]
+
+
+TYPO = """
+def backwards(apps, schema_editor):
+    Order = apps.get_model("shop", "Ordr")
+    Order.objects.filter(status="new").update(status="")
+"""
+
+
+def test_a_model_that_is_not_in_the_state_raises_lookup_error(make_project):
+    project = shop(make_project, TYPO)
+    error = fails(project.migrate("shop", "0001"), "LookupError")
+    assert error == "LookupError: App 'shop' doesn't have a 'Ordr' model."
+    assert_stops_half_way(project)
+
+    found = project.check()
+    assert found.stdout.splitlines() == [
+        f'{M0002}:9:13: DJM006 `apps.get_model("shop", "Ordr")` raises `LookupError` when this '
+        "migration is unapplied, in `backwards()`: no migration of `shop` creates a model `Ordr`",
+        "Found 1 problem.",
+    ]
+
+
+DROP_LEGACY = """
+    from django.db import migrations, models
+
+
+    class Migration(migrations.Migration):
+        dependencies = [("shop", "0001_initial")]
+
+        operations = [
+            migrations.CreateModel(
+                "Legacy", [("id", models.AutoField(primary_key=True))]
+            ),
+            migrations.DeleteModel("Legacy"),
+        ]
+"""
+
+COPY_BACK = """
+    from django.db import migrations
+
+
+    def forwards(apps, schema_editor):
+        Order = apps.get_model("shop", "Order")
+        Order.objects.filter(status="").update(status="new")
+
+
+    def backwards(apps, schema_editor):
+        Legacy = apps.get_model("shop", "Legacy")  # deleted by 0002: LookupError
+        for order in apps.get_model("shop", "Order").objects.all():
+            Legacy.objects.create()
+
+
+    class Migration(migrations.Migration):
+        dependencies = [("shop", "0002_legacy")]
+
+        operations = [migrations.RunPython(forwards, backwards)]
+"""
+
+
+def test_a_model_deleted_by_an_earlier_migration(make_project):
+    project = make_project(
+        ["shop"],
+        {
+            "shop/migrations/0001_initial.py": INITIAL,
+            "shop/migrations/0002_legacy.py": DROP_LEGACY,
+            "shop/migrations/0003_status.py": COPY_BACK,
+        },
+    )
+    ok(project.migrate("shop", "0002"))
+    project.query("INSERT INTO shop_order (status) VALUES ('')")
+    ok(project.migrate())
+    error = fails(project.migrate("shop", "0002"), "LookupError")
+    assert error == "LookupError: App 'shop' doesn't have a 'Legacy' model."
+    assert project.applied("shop")[-1] == "0003_status"
+
+    found = project.check()
+    assert found.stdout.splitlines() == [
+        'shop/migrations/0003_status.py:10:14: DJM006 `apps.get_model("shop", "Legacy")` raises '
+        "`LookupError` when this migration is unapplied, in `backwards()`: app `shop` has no "
+        "model `Legacy` there (`shop.0002_legacy` creates it; a migration before this one "
+        "deletes or renames it)",
+        "Found 1 problem.",
+    ]

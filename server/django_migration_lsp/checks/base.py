@@ -154,6 +154,10 @@ class Rule:
     #: Callers build the project only when such a rule is selected; without it, the rule
     #: reports nothing.
     needs_project: ClassVar[bool] = False
+    #: Of those, the rule asks the project's historical state (``model_before``) about
+    #: most files it :meth:`could_use_project`: callers may replay that state once for
+    #: them, before they hand the project to worker processes.
+    asks_state: ClassVar[bool] = False
     VALID: ClassVar[list[Valid]] = []
     INVALID: ClassVar[list[Invalid]] = []
 

@@ -14,6 +14,7 @@ import ast
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from .bindings import Bindings, ScopeChain
 from .syntax import BUILTIN_NAMES, FunctionNode, function_body, function_params, iter_scope
 
 #: Module attributes that exist without being bound by a statement.
@@ -207,6 +208,52 @@ def get_model_calls(fn: FunctionNode) -> list[GetModel]:
             app, model = args[0].split(".")
             found.append(GetModel(app, model, node))
     return found
+
+
+def registry_get_model_calls(
+    fn: FunctionNode, bindings: Bindings, seen: set[int] | None = None
+) -> Iterator[GetModel]:
+    """``X.get_model("app", "Model")`` / ``X.get_model("app.Model")`` (keywords too) in
+    ``fn``, nested functions included, where ``X`` is a local name of ``fn`` (the
+    historical registry it was given), not the global ``django.apps.apps``. ``seen``
+    (ids of calls) skips calls met in another function already."""
+    seen = set() if seen is None else seen
+    params = set(function_params(fn))
+    scope: ScopeChain | None = None  # the function's names: only if needed
+    for node in ast.walk(fn):
+        if (
+            not isinstance(node, ast.Call)
+            or id(node) in seen
+            or not isinstance(node.func, ast.Attribute)
+            or node.func.attr != "get_model"
+            or not isinstance(node.func.value, ast.Name)
+        ):
+            continue
+        seen.add(id(node))
+        parsed = _model_argument(node)
+        if parsed is None:
+            continue
+        name = node.func.value.id
+        if name not in params:  # a parameter is the registry the function was given
+            scope = scope or ScopeChain(bindings).push(fn)
+            if scope.resolve(name) != "local":
+                continue
+        yield GetModel(*parsed, node)
+
+
+def _model_argument(call: ast.Call) -> tuple[str, str] | None:
+    args = {kw.arg: kw.value for kw in call.keywords if kw.arg}
+    values = [*call.args[:2]]
+    label = values[0] if values else args.get("app_label")
+    model = values[1] if len(values) > 1 else args.get("model_name")
+    if not (isinstance(label, ast.Constant) and isinstance(label.value, str)):
+        return None
+    if model is None:
+        app, dot, name = label.value.partition(".")
+        return (app, name) if dot and app and name and "." not in name else None
+    if isinstance(model, ast.Constant) and isinstance(model.value, str) and model.value:
+        return label.value, model.value
+    return None
 
 
 def mentions(fn: FunctionNode) -> set[str]:

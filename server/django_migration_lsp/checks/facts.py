@@ -17,6 +17,13 @@ from typing import Protocol
 
 MigrationKey = tuple[str, str]
 
+#: What the existing rows hold when Django adds a column to a table that has rows (what
+#: unapplying a ``RemoveField`` does), :attr:`FieldFacts.re_added`:
+FILLED = "filled"  # a value: the default, db_default, "" (blank text), the current time
+NULLS = "nulls"  # NULL: a nullable column without a default
+FAILS = "fails"  # nothing: NOT NULL without a default, IntegrityError on the first row
+NO_COLUMN = "no-column"  # a many-to-many table, a generated column: nothing to fill
+
 
 @dataclass(frozen=True)
 class FieldFacts:
@@ -52,27 +59,37 @@ class FieldFacts:
     opaque: bool = False
 
     @property
-    def fills_existing_rows(self) -> bool | None:
+    def re_added(self) -> str | None:
         """When this column is added to a table that has rows (what unapplying a
-        ``RemoveField`` does), does Django give those rows a value?
+        ``RemoveField`` does), what do those rows get? :data:`FILLED`, :data:`NULLS`,
+        :data:`FAILS` or :data:`NO_COLUMN`; ``None``: unknown.
 
         Django's schema editor (``effective_default``) uses the ``default``, the
         ``db_default``, ``""`` for a ``blank`` text-like field, the current time for
         ``auto_now``/``auto_now_add``, else NULL: a NOT NULL column without any of those
         fails with an IntegrityError on every row. A many-to-many field adds a table,
-        not a column; a generated column is computed. ``None``: unknown."""
+        not a column; a generated column is computed."""
         if self.many_to_many or self.generated:
-            return True
-        if self.null or self.has_default or self.has_db_default or self.auto_now:
-            return True
-        if self.blank and self.empty_strings_allowed:
-            return True
+            return NO_COLUMN
+        if self.has_default or self.has_db_default or self.auto_now:
+            return FILLED
+        if self.null:
+            return NULLS
+        if self.null is False and self.blank and self.empty_strings_allowed:
+            return FILLED
         facts = (self.null, self.has_default, self.has_db_default, self.auto_now)
         if any(f is None for f in facts) or None in (self.many_to_many, self.generated):
             return None
         if self.blank is None or (self.blank and self.empty_strings_allowed is None):
             return None
-        return False
+        return FAILS
+
+    @property
+    def fills_existing_rows(self) -> bool | None:
+        """Does re-adding this column give the existing rows a value (NULL counts)?
+        ``None``: unknown. See :attr:`re_added`."""
+        found = self.re_added
+        return None if found is None else found != FAILS
 
 
 @dataclass(frozen=True)
@@ -154,10 +171,17 @@ class ProjectFacts(Protocol):
     # RemoveField at index i of migration k (or database operation j of a
     # SeparateDatabaseAndState at i): ``model_before(k, i, app, model[,
     # database_operation=j])``, then ``.has_table`` (an unmanaged model or a proxy: the
-    # database is not touched) and ``.field(name).fills_existing_rows`` (``False``:
-    # report; ``None``: unknown, stay silent). DJM006's LookupError case asks
-    # ``model_before(k, i, app, model) is None`` for ``apps.get_model`` in the RunPython
-    # at i (the forward and the reverse both see the state before i).
+    # database is not touched) and ``.field(name).re_added`` (``FAILS``: report;
+    # ``None``: unknown, stay silent); for an ``AlterField`` of that field earlier in k,
+    # at index m, ``model_before(k, m, ...)``: the field its reverse restores. DJM006's
+    # LookupError case asks ``has_model_before(k, i, app, model)`` for
+    # ``apps.get_model`` in the RunPython at i (the forward and the reverse both see the
+    # state before i).
+    #
+    # The state before k is the one ``migrate`` uses when it applies k, or unapplies
+    # it, on a database where every migration on disk is applied: everything ordered
+    # before k in the full plan (``MigrationExecutor``), which after a branch is more
+    # than k's ``forwards_plan``.
 
     def model_before(
         self,
@@ -181,3 +205,15 @@ class ProjectFacts(Protocol):
         Raises ``LookupError`` when the state there is unknown: the migration or its app
         was not read, or an operation before it could not be read (a custom operation
         class, a model name computed at import time)."""
+
+    def has_model_before(
+        self, key: MigrationKey, operation_index: int, app_label: str, model_name: str
+    ) -> bool:
+        """Is there such a model just before that operation (what ``apps.get_model``
+        finds)? ``model_before(...) is not None``, answered without replaying the state
+        when the graph settles it. Raises ``LookupError`` when unknown."""
+
+    def deleted_after(self, key: MigrationKey, app_label: str, model_name: str) -> bool:
+        """Does a migration that depends on ``key`` delete that model (or rename it
+        away)? Rolling back to ``key`` then re-creates its table empty (DJM005: re-adding
+        a column to an empty table passes)."""

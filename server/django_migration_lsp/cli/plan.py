@@ -249,6 +249,13 @@ def render_text(project, result) -> str:
     reason = next(f for f in stop.findings if f.verdict == stop.verdict)
     if reason.code == "unapply":
         why = reason.message
+    elif reason.code == "DJM005":
+        why = (
+            "re-adding the removed column fails with IntegrityError on a table with rows "
+            "(on an empty one it passes)"
+        )
+    elif reason.code == "DJM006":
+        why = "its reverse raises, whatever the data"
     elif stop.verdict == "blocked":
         why = "Django refuses to unapply it (IrreversibleError)"
     else:
@@ -299,6 +306,14 @@ def _what_to_do(project, result, index, reason) -> list[str]:
             "no-op one (or a function to fill in):"
         )
         command = f"django-migration-lsp check --fix --unsafe-fixes {path}"
+    elif reason.code == "DJM005":
+        fix = (
+            f"Give the field a default in {path}: an AlterField with `default=...` just "
+            "before the RemoveField (the forward has run already: only the rollback uses "
+            "it), deploy it, and roll back again."
+        )
+    elif reason.code == "DJM006":
+        fix = f"Fix the reverse in {path}, deploy it, and roll back again."
     elif reason.code == "unapply" and reason.verdict == "fails":
         fix = (
             "Make that condition false on the database before rolling back, or change "

@@ -25,8 +25,13 @@ with ``ast``, never imported, and nothing of the user's project runs.
   ``plan_past`` for one migration (the editor's lens);
 - ``operations.py``: a migration's schema operations read into Django's own operation
   objects, fields built from literal arguments only (stand-ins for the rest);
-- ``state.py``: the historical state, replayed in forwards-plan order with Django's
-  ``ProjectState`` (the state half of ``checks.facts.ProjectFacts``);
+- ``state.py``: the historical state, replayed along the full plan with Django's
+  ``ProjectState``, lazily and only for the apps a question needs (the state half of
+  ``checks.facts.ProjectFacts``, which ``model.Project`` answers);
+- ``history.py``: a replayed state's answers as plain data (no Django): they travel
+  with a pickled project to ``check``'s workers;
+- ``explain.py``: what the editor shows about an operation (the model before it, what a
+  ``RemoveField``'s reverse re-adds);
 - ``git.py``: the migrations of a commit, for ``plan --to-ref``;
 - ``checking.py``: the project view ``check`` builds once, for the rules that need it;
 - ``examples.py``: a rule example's small project, for the generated tests and docs.

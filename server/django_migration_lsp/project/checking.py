@@ -6,6 +6,12 @@ declares ``needs_project`` and one of those files could use it (its bytes hold t
 trigger words, and ``Rule.could_use_project`` does not rule it out): otherwise ``check``
 stays the per-file pass it always was, and Django is not even imported.
 
+The files that could use it are handed to :meth:`.model.Project.expect`: the apps whose
+replays of the historical state would share apps are replayed together. Those that a rule
+which ``asks_state`` could use (DJM005: a ``RemoveField``) get their state replayed here,
+once (:meth:`.model.Project.prepare`): the answers travel with the pickled project, and
+the workers answer from them without importing Django or replaying it again each.
+
 The view is held per process: :func:`install` sets it (in the main process, and in each
 worker as the ``ProcessPoolExecutor`` initializer, which pickles the project once per
 worker) and :func:`current` is what ``analyze(..., project=...)`` gets. :func:`take_notes`
@@ -39,19 +45,35 @@ def build(
     needing = {r.code: r for rules in rule_sets.values() for r in rules if r.needs_project}
     if not needing or not paths:
         return None
-    if not any(
-        data is not None
-        and any(
-            (not r.triggers or any(t in data for t in r.triggers))
-            and r.could_use_project(path, data)
+    asking: list[str] = []
+    stateful: list[str] = []
+    for path, data, *_ in files:
+        if data is None:
+            continue
+        using = [
+            r
             for r in needing.values()
-        )
-        for path, data, *_ in files
-    ):
+            if (not r.triggers or any(t in data for t in r.triggers))
+            and r.could_use_project(path, data)
+        ]
+        if using:
+            asking.append(path)
+        if any(r.asks_state for r in using):
+            stateful.append(path)
+    if not asking:
         return None
     from .model import find_root, load_project
 
-    return load_project(find_root(paths[0], named=True))
+    project = load_project(find_root(paths[0], named=True))
+    project.expect(asking)  # the files that may ask the state: their apps replay together
+    if stateful:
+        try:
+            project.prepare(stateful)  # replayed once here; the answers travel to the workers
+        except Exception:
+            # Only a head start: each file's analysis asks again, and an error there is
+            # reported for that file (``check``'s "internal error while checking").
+            project.__dict__.pop("_states", None)
+    return project
 
 
 def install(project: Any | None) -> None:

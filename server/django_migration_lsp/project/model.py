@@ -25,13 +25,30 @@ The graph API, for the layers built on it (state, plan, the editor's lenses):
   (its dependencies, ``run_before``, ``replaces``). :attr:`Project.generation` grows at
   each rebuild, for caches keyed on the graph.
 
-A ``Project`` pickles to its infos, settings and :attr:`links` (the CLI hands it to
-worker processes, which answer the rules without importing Django); Django's graph is
-rebuilt from the infos on first use (tens of milliseconds for 1,400 nodes).
+The historical state, for the same layers (the other half of ``ProjectFacts``):
+
+* :meth:`Project.model_before`, :meth:`Project.models_before`,
+  :meth:`Project.has_model_before`, :meth:`Project.deleted_after`: the models just before
+  an operation, as ``migrate`` has them when it applies or unapplies it (every
+  migration ordered before it in the full plan), replayed lazily (:mod:`.state`), only
+  the apps the question needs (:meth:`Project.apps_for`); :meth:`Project.operations`,
+  the operations read from a file (once). :mod:`.explain` builds the editor's hovers on
+  them.
+* :meth:`Project.expect` / :meth:`Project.prepare`: what ``check`` says before it hands
+  the project to its workers (the files that will ask; the state replayed once for
+  them: the answers travel with the pickle).
+* ``with_source`` and ``refresh`` keep the operations read from the other files and the
+  replays that do not involve the changed file's app.
+
+A ``Project`` pickles to its infos, settings, :attr:`links` and the state's answers
+replayed so far (the CLI hands it to worker processes, which answer the rules without
+importing Django); Django's graph is rebuilt from the infos on first use (tens of
+milliseconds for 1,400 nodes).
 """
 
 from __future__ import annotations
 
+import copy as copy_module
 import gc
 import os
 from collections.abc import Iterable, Iterator
@@ -46,10 +63,14 @@ from .environment import Environment, find_app, migration_names
 from .problems import Problem
 from .reader import NO_MIGRATION_CLASS, MigrationInfo, MigrationKey, read_migration
 from .settings import Settings, find_settings_modules, read_module, read_settings
+from .sources import migration_file, project_migrations
 
 if TYPE_CHECKING:
+    from ..checks.facts import ModelFacts
+    from .history import StateAnswers
     from .loader import LoadedGraph
-from .sources import migration_file, project_migrations
+    from .operations import MigrationOperations
+    from .state import GraphView, ProjectStates
 
 #: What marks a project's root when no folder above holds ``manage.py``.
 ROOT_MARKERS = ("pyproject.toml", ".git")
@@ -133,14 +154,22 @@ class Project:
     generation: int = 0
     #: App labels a rule asked about that cannot be found (see :meth:`unknown_app`).
     notes: dict[str, str] = field(default_factory=dict)
+    #: Apps whose historical state questions will come for (see :meth:`expect`).
+    expected: frozenset[str] = frozenset()
 
     # -- pickling: the graph is derived, rebuilt on first use -------------------
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state["links"] = self.links  # plain data: the worker need not import Django
-        for derived in ("loaded", "unreplaced", "_by_path", "_ancestors"):
-            state.pop(derived, None)
+        shipped = list(self._shipped)
+        if "_states" in self.__dict__:  # what was replayed here travels, as plain answers
+            shipped += [(m, apps, r.state.answers()) for (m, apps), r in self._states.items()]
+        for derived in (*_DERIVED, "_operations"):
+            if derived != "links":
+                state.pop(derived, None)
+        if shipped:
+            state["_shipped"] = shipped
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -240,14 +269,7 @@ class Project:
     def full_plan(self) -> list[MigrationKey]:
         """Every migration, in the order ``migrate`` applies them to an empty database
         (``MigrationExecutor.migration_plan(leaf_nodes, clean_start=True)``)."""
-        plan: list[MigrationKey] = []
-        seen: set[MigrationKey] = set()
-        for leaf in self.graph.leaf_nodes():
-            for key in self.graph.forwards_plan(leaf):
-                if key not in seen:
-                    seen.add(key)
-                    plan.append(key)
-        return plan
+        return list(self._view(0).order)
 
     def ancestors(self, key: MigrationKey) -> frozenset[MigrationKey]:
         """Every node ``key`` depends on, through any path (not ``key`` itself)."""
@@ -299,6 +321,254 @@ class Project:
         the caller says so once per label (:attr:`notes`)."""
         self.notes.setdefault(app_label, path or "")
 
+    # -- ProjectFacts: the historical state ----------------------------------------
+
+    def operations(self, key: MigrationKey) -> MigrationOperations:
+        """The operations of migration ``key``, read into Django's operation objects
+        (:mod:`.operations`), once; what ``with_source`` gave is read, else the file."""
+        cache = self._operations
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = self._read_operations(key)
+        return found
+
+    def _read_operations(self, key: MigrationKey) -> MigrationOperations:
+        import ast
+        import warnings
+
+        from ..checks.source import SourceDecodeError, SourceFile, decode_source
+        from .operations import MigrationOperations, read_operations
+        from .reader import blob_id
+
+        info = self.infos.get(key)
+        if info is None:
+            return MigrationOperations(problem=f"no migration {key[0]}.{key[1]} on disk")
+        data = self._texts.get(info.path)
+        if data is None:
+            try:
+                data = Path(info.path).read_bytes()
+            except OSError as exc:
+                return MigrationOperations(problem=f"cannot read {info.path}: {exc}")
+            if blob_id(data) != info.blob:  # not what the graph was built from
+                return MigrationOperations(problem=f"{info.path} changed since it was read")
+        try:
+            text = decode_source(data)[0] if isinstance(data, bytes) else data
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text, filename=info.path)
+        except (SourceDecodeError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            return MigrationOperations(problem=f"cannot parse {info.path}: {exc}")
+        source = SourceFile(text, info.path)
+        return read_operations(source, tree, auth_user_model=self.settings.user_model)
+
+    def state_at(self, key: MigrationKey, app_label: str | None = None) -> StateAnswers:
+        """A historical state that has replayed ``key``, holding what Django's holds
+        there for the models of ``key``'s app (and of ``app_label``): answers that came
+        with the project (:meth:`prepare`, in ``check``'s main process), else a replay
+        of :class:`.state.ProjectStates` (Django imported then)."""
+        mode = self._mode(key)
+        apps = self.apps_for(key[0], app_label)
+        for shipped_mode, shipped_apps, answers in self._shipped:
+            if shipped_mode == mode and shipped_apps >= apps and answers.has_replayed(key):
+                return answers
+        return self._states.state_at(self._view(mode), mode, key, self.operations, apps)
+
+    def apps_for(self, app: str, also: str | None = None) -> frozenset[str]:
+        """The apps whose operations make the state of ``app``'s models (and of
+        ``also``'s): the app itself, and the apps it depends on that rename a model
+        (``RenameModel`` repoints the relations to the renamed model; no other
+        operation changes another app's models, and a migration names another app's
+        model only after depending on it). A group of :meth:`expect` holding them all
+        is replayed instead: one replay answers for the whole group."""
+        renaming = self._renaming_apps
+        found = {app, *(self.closure(app) & renaming)}
+        if also is not None and also != app:
+            found |= {also, *(self.closure(also) & renaming)}
+        needed = frozenset(found)
+        return next((group for group in self._groups if group >= needed), needed)
+
+    def closure(self, app: str) -> frozenset[str]:
+        """``app`` and the apps its migrations depend on (``dependencies``, and the
+        ``run_before`` of others), through any path; read from the files' infos, so
+        that it holds for the graph with squashes and the one without."""
+        closures = self._closures
+        found = closures.get(app)
+        if found is None:
+            edges = self._app_edges
+            seen = {app}
+            stack = [app]
+            while stack:
+                for other in edges.get(stack.pop(), ()):
+                    if other not in seen:
+                        seen.add(other)
+                        stack.append(other)
+            found = closures[app] = frozenset(seen)
+        return found
+
+    @cached_property
+    def _app_edges(self) -> dict[str, set[str]]:
+        edges: dict[str, set[str]] = {}
+        for key, info in self.infos.items():
+            for dep in info.dependencies:
+                label = _label_of(dep, self.settings, self.root)
+                if label and label != key[0]:
+                    edges.setdefault(key[0], set()).add(label)
+            for child in info.run_before:
+                if child.app_label and child.app_label != key[0]:
+                    edges.setdefault(child.app_label, set()).add(key[0])
+        return edges
+
+    @cached_property
+    def _closures(self) -> dict[str, frozenset[str]]:
+        return {}
+
+    def expect(self, paths: Iterable[str]) -> None:
+        """Questions about the state will come for the migrations at ``paths`` (the files
+        ``check`` is about to analyse): the apps whose replays would share apps (the
+        apps they depend on that rename a model) are replayed together, once, instead of
+        once each. Nothing is read or replayed here."""
+        apps = {key[0] for key in map(self.migration_of, paths) if key is not None}
+        self.expected = self.expected | frozenset(apps)
+        self.__dict__.pop("_groups", None)
+
+    def prepare(self, paths: Iterable[str]) -> None:
+        """Replay now the state that questions about the migrations at ``paths`` need
+        (as far as the latest of them), so that the answers travel with the project to
+        ``check``'s worker processes instead of each of them replaying it again."""
+        keys = [key for key in map(self.migration_of, paths) if key is not None]
+        self.expect(self.path_of(key) or "" for key in keys)
+        for key in keys:
+            try:
+                self.state_at(key)
+            except LookupError:
+                continue
+
+    @cached_property
+    def _groups(self) -> list[frozenset[str]]:
+        if not self.expected:
+            return []
+        renaming = self._renaming_apps
+        grouped: list[set[str]] = []
+        for app in sorted(self.expected):
+            group = {app, *(self.closure(app) & renaming)}
+            for other in [g for g in grouped if g & group & renaming]:
+                grouped.remove(other)
+                group |= other
+            grouped.append(group)
+        return [frozenset(g) for g in grouped]
+
+    @cached_property
+    def _renaming_apps(self) -> frozenset[str]:
+        return frozenset(k[0] for k, info in self.infos.items() if info.renames)
+
+    def model_before(
+        self,
+        key: MigrationKey,
+        operation_index: int,
+        app_label: str,
+        model_name: str,
+        *,
+        database_operation: int | None = None,
+    ) -> ModelFacts | None:
+        """See :meth:`~django_migration_lsp.checks.facts.ProjectFacts.model_before`.
+
+        Replays what the question needs, no more: ``key``'s app and ``app_label`` (and
+        the apps of :meth:`apps_for`), up to ``key`` (see :class:`.state.ProjectStates`)."""
+        state = self.state_at(key, app_label)
+        return state.model_before(
+            key, operation_index, app_label, model_name, database_operation=database_operation
+        )
+
+    def models_before(
+        self, key: MigrationKey, operation_index: int, app_label: str
+    ) -> dict[str, ModelFacts]:
+        """Every model of an app known just before that operation, by lower-cased name
+        (``{}`` when the state there is unknown)."""
+        try:
+            state = self.state_at(key, app_label)
+        except LookupError:
+            return {}
+        return state.models_before(key, operation_index, app_label)
+
+    def has_model_before(
+        self, key: MigrationKey, operation_index: int, app_label: str, model_name: str
+    ) -> bool:
+        """See :meth:`~django_migration_lsp.checks.facts.ProjectFacts.has_model_before`.
+
+        Answered from the files' infos when they settle it (a migration ``key`` depends
+        on creates the model, and no migration of its app deletes or renames it), so
+        that the usual ``apps.get_model`` of a data migration needs no replay."""
+        created, deleters = self._model_index.get((app_label, model_name.lower()), ((), ()))
+        if not deleters and any(self.is_ancestor(c, key) for c in created):
+            return True
+        return self.model_before(key, operation_index, app_label, model_name) is not None
+
+    def deleted_after(self, key: MigrationKey, app_label: str, model_name: str) -> bool:
+        """See :meth:`~django_migration_lsp.checks.facts.ProjectFacts.deleted_after`."""
+        _, deleters = self._model_index.get((app_label, model_name.lower()), ((), ()))
+        return any(self.is_ancestor(key, d) for d in deleters)
+
+    @cached_property
+    def _model_index(
+        self,
+    ) -> dict[tuple[str, str], tuple[tuple[MigrationKey, ...], tuple[MigrationKey, ...]]]:
+        """(app, lower-cased model) -> (the migrations on disk that create it, those that
+        delete it or rename it away)."""
+        created: dict[tuple[str, str], list[MigrationKey]] = {}
+        deleted: dict[tuple[str, str], list[MigrationKey]] = {}
+        for key, info in self.infos.items():
+            for name in info.creates:
+                created.setdefault((key[0], name.lower()), []).append(key)
+            for name in info.deletes:
+                deleted.setdefault((key[0], name.lower()), []).append(key)
+        return {
+            model: (tuple(sorted(created.get(model, ()))), tuple(sorted(deleted.get(model, ()))))
+            for model in created.keys() | deleted.keys()
+        }
+
+    def _mode(self, key: MigrationKey) -> int:
+        """Which graph a question about ``key`` is answered on: the project's (0), or,
+        for a migration a squash replaces, the one that keeps what squashes replace, the
+        squashes left out of the replay (1). Read from :attr:`links`: no Django."""
+        if key in self.links.parents:
+            return 0
+        if key in self.links.replaced_by and key in self.infos:
+            return 1
+        raise LookupError(f"{key[0]}.{key[1]} is not in the migration graph")
+
+    def _view(self, mode: int) -> GraphView:
+        views = self._views
+        if mode not in views:
+            from .state import GraphView
+
+            loaded = self.unreplaced if mode else self.loaded
+            views[mode] = GraphView(loaded.graph, loaded.replacements if mode else ())
+        return views[mode]
+
+    @cached_property
+    def _views(self) -> dict[int, GraphView]:
+        return {}
+
+    @cached_property
+    def _states(self) -> ProjectStates:
+        from .state import ProjectStates
+
+        return ProjectStates()
+
+    @cached_property
+    def _shipped(self) -> list[tuple[int, frozenset[str], StateAnswers]]:
+        """Answers replayed by the process that pickled this project (see :meth:`prepare`)."""
+        return []
+
+    @cached_property
+    def _operations(self) -> dict[MigrationKey, MigrationOperations]:
+        return {}
+
+    @cached_property
+    def _texts(self) -> dict[str, str | bytes]:
+        """Texts given by :meth:`with_source`, by path (what the operations are read from)."""
+        return {}
+
     # -- changes ----------------------------------------------------------------
 
     def refresh(self, paths: Iterable[str | Path] | None = None) -> set[MigrationKey]:
@@ -321,6 +591,7 @@ class Project:
             if stamp is None:
                 del self.infos[key]
                 self.stamps.pop(info.path, None)
+                self._forget(key, info.path)
                 self._invalidate()
                 changed.add(key)
                 continue
@@ -329,6 +600,7 @@ class Project:
             except OSError:
                 continue
             self.stamps[info.path] = stamp
+            self._texts.pop(info.path, None)  # the file on disk, from now on
             if self._put(read_migration(info.path, key[0], key[1], data)):
                 changed.add(key)
         for path in sorted(wanted or ()):
@@ -350,7 +622,11 @@ class Project:
 
     def with_source(self, path: str, text: str | bytes) -> Project:
         """A copy of this project in which the migration at ``path`` has ``text``
-        (a fixed file, an editor's unsaved buffer). ``self`` is unchanged."""
+        (a fixed file, an editor's unsaved buffer). ``self`` is unchanged.
+
+        The copy shares what the change leaves as it is: the graph and its caches when
+        the links are the same, the operations read from the other files, and the
+        replays of the state that do not involve the file's app."""
         key = self._by_path.get(os.path.normcase(os.path.abspath(path)))
         if key is None:
             return self
@@ -360,6 +636,19 @@ class Project:
             return self
         copy = replace(self, infos=dict(self.infos), stamps=dict(self.stamps), notes=self.notes)
         copy.generation = self.generation
+        derived = self.__dict__
+        if _links(old) == _links(new):
+            for name in ("links", "_by_path", "_ancestors", "_views"):
+                if name in derived:
+                    copy.__dict__[name] = derived[name]
+            for name in ("loaded", "unreplaced"):
+                if name in derived:  # the node values change: a graph of its own
+                    copy.__dict__[name] = _with_own_nodes(derived[name])
+            for name in ("_states", "_shipped", "_closures", "_app_edges"):
+                if name in derived:  # the file's app's replays are dropped: see ``_forget``
+                    copy.__dict__[name] = derived[name]
+        copy.__dict__["_operations"] = dict(self._operations)
+        copy.__dict__["_texts"] = {**self._texts, old.path: text}
         copy._put(new)
         return copy
 
@@ -371,6 +660,7 @@ class Project:
         if old == info:
             return False
         self.infos[key] = info
+        self._forget(key, None)
         if old is not None and _links(old) == _links(info):
             for derived in ("loaded", "unreplaced"):
                 loaded = self.__dict__.get(derived)
@@ -379,6 +669,21 @@ class Project:
         else:
             self._invalidate()
         return True
+
+    def _forget(self, key: MigrationKey, path: str | None) -> None:
+        """What was derived from one file's operations: they are read again when asked,
+        and the replays of its app start over (the others are kept)."""
+        derived = self.__dict__
+        derived.get("_operations", {}).pop(key, None)
+        derived.pop("_model_index", None)
+        derived.pop("_renaming_apps", None)
+        derived.pop("_groups", None)
+        if path is not None:
+            derived.get("_texts", {}).pop(path, None)
+        if "_states" in derived:
+            derived["_states"] = derived["_states"].copy_without({key[0]})
+        if derived.get("_shipped"):
+            derived["_shipped"] = [s for s in derived["_shipped"] if key[0] not in s[1]]
 
     def _invalidate(self) -> None:
         for derived in _DERIVED:
@@ -391,7 +696,31 @@ def _links(info: MigrationInfo) -> tuple:
     return (info.is_migration, info.dependencies, info.run_before, info.replaces)
 
 
-_DERIVED = ("loaded", "unreplaced", "links", "_by_path", "_ancestors")
+#: What is derived from the graph (``_operations``, read from the files, survives a
+#: change of the links: the files that did not change read the same).
+_DERIVED = (
+    "loaded",
+    "unreplaced",
+    "links",
+    "_by_path",
+    "_ancestors",
+    "_views",
+    "_states",
+    "_model_index",
+    "_renaming_apps",
+    "_groups",
+    "_shipped",
+    "_closures",
+    "_app_edges",
+)
+
+
+def _with_own_nodes(loaded: LoadedGraph) -> LoadedGraph:
+    """A copy of a loaded graph that shares its nodes and edges but not the dict of node
+    values (which ``_put`` changes in place)."""
+    graph = copy_module.copy(loaded.graph)
+    graph.nodes = dict(loaded.graph.nodes)
+    return replace(loaded, graph=graph)
 
 
 # -- building ---------------------------------------------------------------------
@@ -567,6 +896,14 @@ def _settings_values(root: Path) -> dict[str, object]:
         for name, value in (read_module(path) or {}).items():
             values.setdefault(name, value)
     return values
+
+
+def _label_of(dep, settings: Settings, root: Path) -> str:
+    """The app a dependency names (a ``swappable_dependency``'s from the settings)."""
+    if dep.swappable:
+        value = setting_value(settings, root, dep.swappable)
+        return value.split(".", 1)[0] if value else ""
+    return dep.app_label
 
 
 def _labels(info: MigrationInfo, settings: Settings, root: Path) -> list[str]:

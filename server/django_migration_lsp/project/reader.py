@@ -37,6 +37,9 @@ MIGRATION = "django.db.migrations.Migration"
 SETTINGS = "django.conf.settings"
 #: Operations that bring a model into the state under a name: ``(callee, name argument)``.
 _CREATES = {"CreateModel": (0, "name"), "RenameModel": (1, "new_name")}
+#: Operations that take a model out of the state under a name.
+_DELETES = {"DeleteModel": (0, "name"), "RenameModel": (0, "old_name")}
+_RENAMES = {"RenameModel": (0, "old_name")}
 _WRAPPERS = ("SeparateDatabaseAndState",)
 
 
@@ -100,6 +103,14 @@ class MigrationInfo:
     class_line: int = 0
     #: Model names that ``CreateModel`` / ``RenameModel`` give, in operation order.
     creates: tuple[str, ...] = ()
+    #: Model names that ``DeleteModel`` / ``RenameModel`` take away (the state's view:
+    #: a ``DeleteModel`` only among a ``SeparateDatabaseAndState``'s database
+    #: operations leaves the model in the state).
+    deletes: tuple[str, ...] = ()
+    #: Does it rename a model (``RenameModel``, however its names are given)? That is
+    #: the one operation that changes other apps' models in the state: it repoints
+    #: their relations to the renamed model.
+    renames: bool = False
     unapply: Unapply | None = None
     #: The file's git blob id (``git hash-object``), to compare with another commit.
     blob: str = ""
@@ -198,7 +209,9 @@ class _Reader:
             initial=initial if isinstance(initial, bool) else None,
             atomic=atomic if isinstance(atomic, bool) else True,
             class_line=migration.lineno,
-            creates=self._creates(values.get("operations")),
+            creates=_names(values.get("operations"), _CREATES),
+            deletes=_names(values.get("operations"), _DELETES),
+            renames=_calls(values.get("operations"), "RenameModel"),
             unapply=_unapply(*override, migration, self.source, classes) if override else None,
             problems=tuple(self.problems),
         )
@@ -279,31 +292,42 @@ class _Reader:
                 return Dependency("", "__first__", swappable=arg.attr, line=line)
         return None
 
-    # -- operations ------------------------------------------------------------
 
-    def _creates(self, node: ast.expr | None) -> tuple[str, ...]:
-        """Names of the models ``CreateModel``/``RenameModel`` bring in (also inside
-        ``SeparateDatabaseAndState(state_operations=[...])``)."""
-        if not isinstance(node, (ast.List, ast.Tuple)):
-            return ()
-        names: list[str] = []
-        stack = list(reversed(node.elts))
-        while stack:
-            call = stack.pop()
-            if not isinstance(call, ast.Call):
-                continue
-            callee = dotted_name(call.func) or ""
-            op = callee.rpartition(".")[2]
-            if op in _CREATES:
-                position, keyword = _CREATES[op]
-                arg = _argument(call, position, keyword)
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                    names.append(arg.value)
-            elif op in _WRAPPERS:
-                inner = _argument(call, 1, "state_operations")
-                if isinstance(inner, (ast.List, ast.Tuple)):
-                    stack.extend(reversed(inner.elts))
-        return tuple(names)
+def _names(node: ast.expr | None, operations: dict[str, tuple[int, str]]) -> tuple[str, ...]:
+    """The literal model names that ``operations`` (``{callee: (position, keyword)}``)
+    are given in an operations list, in order (also inside
+    ``SeparateDatabaseAndState(state_operations=[...])``)."""
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return ()
+    names: list[str] = []
+    stack = list(reversed(node.elts))
+    while stack:
+        call = stack.pop()
+        if not isinstance(call, ast.Call):
+            continue
+        callee = dotted_name(call.func) or ""
+        op = callee.rpartition(".")[2]
+        if op in operations:
+            position, keyword = operations[op]
+            arg = _argument(call, position, keyword)
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                names.append(arg.value)
+        elif op in _WRAPPERS:
+            inner = _argument(call, 1, "state_operations")
+            if isinstance(inner, (ast.List, ast.Tuple)):
+                stack.extend(reversed(inner.elts))
+    return tuple(names)
+
+
+def _calls(node: ast.expr | None, operation: str) -> bool:
+    """Does the operations list hold a call of ``operation``? Unknown (not a list):
+    assumed so."""
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return node is not None
+    return any(
+        isinstance(sub, ast.Call) and (dotted_name(sub.func) or "").rpartition(".")[2] == operation
+        for sub in ast.walk(node)
+    )
 
 
 def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:

@@ -11,9 +11,14 @@ Each step gets a verdict from the rules' findings on its file, through :data:`VE
 (rule code -> verdict), and from an ``unapply()`` override:
 
 * ``ok``: the reverse runs and undoes the migration;
-* ``lossy``: the reverse runs but loses data;
-* ``fails``: the reverse will raise on a database with rows;
-* ``blocked``: Django refuses (``IrreversibleError``: no reverse).
+* ``lossy``: the reverse runs but loses data (DJM004: a no-op reverse after a forward
+  that destroys data; an ``unapply()`` that undoes nothing);
+* ``fails``: the reverse raises on a database with rows, and passes on an empty one
+  (DJM005: a ``RemoveField`` that re-adds a NOT NULL column without a default; an
+  ``unapply()`` that raises under a condition);
+* ``blocked``: the reverse cannot run: Django refuses (``IrreversibleError``: DJM001,
+  DJM002, an ``unapply()`` that raises), or it raises whatever the data (DJM006: it
+  always raises, or ``NameError``, or ``LookupError`` for a model not in the state).
 
 Findings silenced with ``# noqa`` count all the same (the rollback fails whether or not
 the warning is shown) and are marked ``silenced``. ``migrate`` unapplies each migration
@@ -35,12 +40,13 @@ from .model import Project
 from .problems import Problem
 from .reader import MigrationKey
 
-#: What a finding of each rule means for unapplying the migration it is in. The rules of
-#: the next issue plug in here: ``"DJM004": "lossy"``, ``"DJM005": "fails"``,
-#: ``"DJM006": "blocked"``.
+#: What a finding of each rule means for unapplying the migration it is in.
 VERDICTS: dict[str, str] = {
     "DJM001": "blocked",  # RunPython without reverse_code: IrreversibleError
     "DJM002": "blocked",  # RunSQL without reverse_sql: IrreversibleError
+    "DJM004": "lossy",  # a reverse that does nothing after a forward that destroys data
+    "DJM005": "fails",  # RemoveField re-adds a NOT NULL column without a default
+    "DJM006": "blocked",  # the reverse raises: always, NameError, LookupError
 }
 #: From best to worst.
 ORDER = ("ok", "lossy", "fails", "blocked")
@@ -267,6 +273,7 @@ def build_plan(
     from ..config import load_config
 
     rules = [r for r in (get_rule(code) for code in VERDICTS) if r is not None]
+    # The rules that ask the project (DJM005, DJM006) see it: the plan's own graph.
     config = config if config is not None else load_config(project.root)
     steps = []
     for key in keys:
@@ -275,7 +282,7 @@ def build_plan(
         step = Step(key, path, own=project.is_own(key), atomic=info.atomic if info else True)
         if info is not None:
             if any(not r.triggers or set(r.triggers) & info.triggers for r in rules):
-                step.findings = _findings(path, rules, analyze, config)
+                step.findings = _findings(path, rules, analyze, config, project)
             unapply = info.unapply
             if unapply is not None and UNAPPLY_VERDICTS[unapply.kind] is not None:
                 step.findings.append(_unapply_finding(unapply))
@@ -285,12 +292,12 @@ def build_plan(
     return RollbackPlan(target, steps, problems)
 
 
-def _findings(path: str, rules, analyze, config) -> list[StepFinding]:
+def _findings(path: str, rules, analyze, config, project: Project) -> list[StepFinding]:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         return [StepFinding("", 1, f"cannot read {path}: {exc.strerror or exc}", "ok")]
-    analysis = analyze(data, path, rules=rules)
+    analysis = analyze(data, path, rules=rules, project=project)
     selection = config.selection_for(Path(path)) if config is not None else None
     out = []
     for finding, silenced in [

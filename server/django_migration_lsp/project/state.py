@@ -21,9 +21,8 @@ the model is created again.
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from functools import cached_property
 from typing import Any
 
 from django.db import models
@@ -31,74 +30,24 @@ from django.db.migrations.state import ProjectState
 from django.db.models import NOT_PROVIDED
 
 from ..checks.facts import FieldFacts, MigrationKey, ModelFacts
+from .history import ModelHistory, ModelKey, StateAnswers, UnknownOperation
+from .history import Unknown as _Unknown
 from .operations import MigrationOperations, OpaqueField, ReadOperation, Unread, prepare_field
 
-ModelKey = tuple[str, str]  # (app_label, model_name lower-cased)
 
-
-class _Unknown:
-    """A point in a model's history from which its state is unknown."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-    def __repr__(self) -> str:
-        return f"<unknown: {self.reason}>"
-
-
-@dataclass(frozen=True)
-class UnknownOperation:
-    """An operation the replay could not apply, and what it made unknown."""
-
-    key: MigrationKey
-    index: int
-    line: int
-    kind: str
-    reason: str
-    #: The models made unknown; ``None``: every model of the app.
-    models: tuple[str, ...] | None
-
-
-class _History:
-    """One model's states after the operations that touched it, by sequence number."""
-
-    __slots__ = ("seqs", "states")
+class HistoricalState(StateAnswers):
+    """The state half of :class:`~django_migration_lsp.checks.facts.ProjectFacts`:
+    Django's ``ProjectState`` replayed, and the answers it leaves (:class:`StateAnswers`,
+    whose questions are asked of this object too)."""
 
     def __init__(self) -> None:
-        self.seqs: list[int] = []
-        self.states: list[ModelFacts | None | _Unknown] = []
-
-    def record(self, seq: int, state: ModelFacts | None | _Unknown) -> None:
-        if self.seqs and self.seqs[-1] == seq:
-            self.states[-1] = state  # several nested operations at one position
-        else:
-            self.seqs.append(seq)
-            self.states.append(state)
-
-    def before(self, seq: int) -> tuple[int, ModelFacts | None | _Unknown] | None:
-        i = bisect.bisect_left(self.seqs, seq)
-        return (self.seqs[i - 1], self.states[i - 1]) if i else None
-
-
-class HistoricalState:
-    """The state half of :class:`~django_migration_lsp.checks.facts.ProjectFacts`."""
-
-    def __init__(self) -> None:
+        super().__init__()
         self.state = ProjectState()
         self._seq = 0
-        #: key -> (sequence number of its first operation, number of operations)
-        self._migrations: dict[MigrationKey, tuple[int, int]] = {}
-        self._history: dict[ModelKey, _History] = {}
-        #: Sequence numbers at which every model of an app became unknown.
-        self._app_unknown: dict[str, list[tuple[int, str]]] = {}
-        self._apps: set[str] = set()
         self._unknown_models: dict[ModelKey, str] = {}
         self._created_by: dict[ModelKey, MigrationKey] = {}
         self._changed_by: dict[ModelKey, dict[str, MigrationKey]] = {}
         self._facts_cache: dict[tuple[int, str, MigrationKey | None], tuple[Any, FieldFacts]] = {}
-        #: (key, operation index) -> one snapshot per database operation.
-        self._database_views: dict[tuple[MigrationKey, int], list[dict[ModelKey, Any]]] = {}
-        self.unknown: list[UnknownOperation] = []
 
     # -- replay ---------------------------------------------------------------------
 
@@ -195,7 +144,7 @@ class HistoricalState:
                 self._unknown_models[new] = self._unknown_models[old]
         for model_key in touched:
             ms = self.state.models.get(model_key)
-            history = self._history.setdefault(model_key, _History())
+            history = self._history.setdefault(model_key, ModelHistory())
             if ms is None:
                 history.record(seq, None)
                 self._unknown_models.pop(model_key, None)
@@ -245,7 +194,7 @@ class HistoricalState:
             model_keys = [(app, t) for t in targets]
         for model_key in model_keys:
             self._unknown_models[model_key] = where
-            self._history.setdefault(model_key, _History()).record(seq, _Unknown(where))
+            self._history.setdefault(model_key, ModelHistory()).record(seq, _Unknown(where))
 
     def _replay_database(self, key: MigrationKey, app: str, op: ReadOperation, seq: int) -> None:
         """What the ``database_operations`` of a ``SeparateDatabaseAndState`` see: each
@@ -323,71 +272,6 @@ class HistoricalState:
             proxy=None if isinstance(proxy, Unread) else bool(proxy),
             options_known=known,
         )
-
-    # -- questions ----------------------------------------------------------------------
-
-    def migrations(self) -> Iterator[MigrationKey]:
-        return iter(self._migrations)
-
-    def model_before(
-        self,
-        key: MigrationKey,
-        operation_index: int,
-        app_label: str,
-        model_name: str,
-        *,
-        database_operation: int | None = None,
-    ) -> ModelFacts | None:
-        """See :meth:`django_migration_lsp.checks.facts.ProjectFacts.model_before`."""
-        if key not in self._migrations:
-            raise LookupError(f"migration {key[0]}.{key[1]} was not read")
-        first, count = self._migrations[key]
-        if not 0 <= operation_index <= count:
-            raise LookupError(f"{key[0]}.{key[1]} has no operation {operation_index}")
-        if app_label not in self._apps:
-            raise LookupError(f"no migration of app {app_label!r} was read")
-        model_key = (app_label, model_name.lower())
-        if database_operation is not None:
-            views = self._database_views.get((key, operation_index))
-            if views is None or not 0 <= database_operation < len(views):
-                raise LookupError(
-                    f"{key[0]}.{key[1]} operation {operation_index} has no database operation "
-                    f"{database_operation}"
-                )
-            if model_key in views[database_operation]:
-                return _known(views[database_operation][model_key])
-        seq = first + operation_index
-        history = self._history.get(model_key)
-        event = history.before(seq) if history is not None else None
-        app_events = self._app_unknown.get(app_label, [])
-        i = bisect.bisect_left(app_events, (seq,))
-        if i and (event is None or app_events[i - 1][0] > event[0]):
-            raise LookupError(f"unknown after {app_events[i - 1][1]}")
-        if event is None:
-            return None
-        return _known(event[1])
-
-    def models_before(
-        self, key: MigrationKey, operation_index: int, app_label: str
-    ) -> dict[str, ModelFacts]:
-        """Every known model of an app just before that operation (for hovers)."""
-        out = {}
-        for app, name in list(self._history):
-            if app != app_label:
-                continue
-            try:
-                found = self.model_before(key, operation_index, app, name)
-            except LookupError:
-                continue
-            if found is not None:
-                out[name] = found
-        return out
-
-
-def _known(state: ModelFacts | None | _Unknown) -> ModelFacts | None:
-    if isinstance(state, _Unknown):
-        raise LookupError(state.reason)
-    return state
 
 
 # -- what an operation touches ---------------------------------------------------------
@@ -507,3 +391,112 @@ def _relation(reference: Any, app_label: str, model_name: str) -> str | None:
         return f"{app_label}.{model_name}"
     app, _, name = reference.rpartition(".")
     return f"{app or app_label}.{name.lower()}"
+
+
+# -- the state along a project's graph ---------------------------------------------------
+
+
+class GraphView:
+    """What the replay needs of one of Django's graphs (the project's, or the one without
+    squashes): the order ``migrate`` applies everything in."""
+
+    def __init__(self, graph: Any, skip: Iterable[MigrationKey] = ()) -> None:
+        self.graph = graph
+        #: Nodes left out of :attr:`order` (the squashes, in the graph that keeps the
+        #: migrations they replace: their operations are those migrations').
+        self.skip = frozenset(skip)
+
+    @cached_property
+    def order(self) -> list[MigrationKey]:
+        """Every node, as ``migrate`` applies them on an empty database (each leaf's
+        ``forwards_plan`` in turn, as ``MigrationExecutor.migration_plan`` does)."""
+        plan: list[MigrationKey] = []
+        seen: set[MigrationKey] = set()
+        for leaf in self.graph.leaf_nodes():
+            for key in self.graph.forwards_plan(leaf):
+                if key not in seen:
+                    seen.add(key)
+                    plan.append(key)
+        return [key for key in plan if key not in self.skip]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.graph.node_map and key not in self.skip
+
+
+OperationsOf = Callable[[MigrationKey], MigrationOperations]
+
+
+class _Replay:
+    """One :class:`HistoricalState`, replayed along ``order`` as far as asked."""
+
+    def __init__(self, order: list[MigrationKey]) -> None:
+        self.order = order
+        self.position = {key: n for n, key in enumerate(order)}
+        self.state = HistoricalState()
+        self.done = 0
+
+    def reach(self, key: MigrationKey, operations: OperationsOf) -> None:
+        """Apply every migration up to ``key`` (included)."""
+        end = self.position[key]
+        while self.done <= end:
+            step = self.order[self.done]
+            self.state.apply(step, operations(step))
+            self.done += 1
+
+
+class ProjectStates:
+    """The historical state of a project, along its graph, replayed lazily.
+
+    The state before migration *k* is the one ``migrate`` uses when it applies *k*, or
+    unapplies it, on a database where every migration on disk is applied: every
+    migration ordered before *k* in the full plan, as ``MigrationExecutor`` mutates it
+    (``_migrate_all_forwards`` / ``_migrate_all_backwards``). After a branch that is
+    more than ``loader.project_state(k)`` (*k*'s ``forwards_plan``): the migrations of
+    the other branch ordered before *k* are in it too, as they are when Django runs it.
+
+    A question is answered from a replay of only the apps it needs (the caller says
+    which: see ``Project.model_before``), in that order, replayed up to *k* and no
+    further; later questions go on from there, and a replay of more apps answers for
+    fewer. One replay per set of apps.
+
+    The operations come from ``operations`` (a project's cache of the files read);
+    nothing here reads a file.
+    """
+
+    def __init__(self) -> None:
+        self._replays: dict[tuple[int, frozenset[str]], _Replay] = {}
+
+    def copy_without(self, apps: Iterable[str]) -> ProjectStates:
+        """A copy that shares every replay not touching ``apps`` (whose files changed)."""
+        gone = set(apps)
+        copy = ProjectStates()
+        copy._replays = {k: r for k, r in self._replays.items() if not gone & k[1]}
+        return copy
+
+    def replays(self) -> list[frozenset[str]]:
+        """The sets of apps replayed so far (for tests and benchmarks)."""
+        return [apps for _, apps in self._replays]
+
+    def items(self) -> list[tuple[tuple[int, frozenset[str]], _Replay]]:
+        return list(self._replays.items())
+
+    def state_at(
+        self,
+        view: GraphView,
+        mode: int,
+        key: MigrationKey,
+        operations: OperationsOf,
+        apps: frozenset[str],
+    ) -> HistoricalState:
+        """A state that has replayed ``key``, and every migration of ``apps`` (which
+        hold ``key``'s) before it in the full plan."""
+        replay = self._replays.get((mode, apps))
+        if replay is None:
+            replay = next(
+                (r for (m, a), r in self._replays.items() if m == mode and a > apps), None
+            )
+        if replay is None:
+            order = [k for k in view.order if k[0] in apps]
+            replay = self._replays[(mode, apps)] = _Replay(order)
+        replay.reach(key, operations)
+        return replay.state

@@ -18,12 +18,12 @@ from ..base import (
     range_from_data,
     range_to_data,
 )
-from ..bindings import ScopeChain
 from ..context import MigrationContext
+from ..effects import registry_get_model_calls
 from ..facts import MigrationKey
 from ..other_files import app_label as package_label
 from ..source import SourceFile
-from ..syntax import function_params, iter_statements
+from ..syntax import iter_statements
 
 HEADER = "from django.db import migrations\n\n\n"
 LEDGER = {
@@ -280,42 +280,8 @@ def _get_model_calls(ctx: MigrationContext) -> Iterator[tuple[ast.Call, str, str
         fn = entry.node
         if "get_model" not in ctx.locate.function_text(fn):
             continue
-        params = set(function_params(fn))
-        scope: ScopeChain | None = None  # the function's names: only if needed
-        for node in ast.walk(fn):
-            if (
-                not isinstance(node, ast.Call)
-                or id(node) in seen
-                or not isinstance(node.func, ast.Attribute)
-                or node.func.attr != "get_model"
-                or not isinstance(node.func.value, ast.Name)
-            ):
-                continue
-            seen.add(id(node))
-            parsed = _model_argument(node)
-            if parsed is None:
-                continue
-            name = node.func.value.id
-            if name not in params:  # a parameter is the registry the function was given
-                scope = scope or ScopeChain(ctx.bindings).push(fn)
-                if scope.resolve(name) != "local":
-                    continue
-            yield node, *parsed
-
-
-def _model_argument(call: ast.Call) -> tuple[str, str] | None:
-    args = {kw.arg: kw.value for kw in call.keywords if kw.arg}
-    values = [*call.args[:2]]
-    label = values[0] if values else args.get("app_label")
-    model = values[1] if len(values) > 1 else args.get("model_name")
-    if not (isinstance(label, ast.Constant) and isinstance(label.value, str)):
-        return None
-    if model is None:
-        app, dot, name = label.value.partition(".")
-        return (app, name) if dot and app and name and "." not in name else None
-    if isinstance(model, ast.Constant) and isinstance(model.value, str) and model.value:
-        return label.value, model.value
-    return None
+        for got in registry_get_model_calls(fn, ctx.bindings, seen):
+            yield got.call, got.app_label, got.model_name
 
 
 def _dependency_target(
