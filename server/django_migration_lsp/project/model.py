@@ -209,14 +209,17 @@ class Project:
 
     @cached_property
     def links(self) -> Links:
-        graph = self.graph
-        leaves: dict[str, list[MigrationKey]] = {}
-        for key in graph.leaf_nodes():
-            leaves.setdefault(key[0], []).append(key)
+        """The edges of :attr:`graph`, built without Django (:mod:`.links`): a ``check``
+        whose rules ask only the graph does not import it."""
+        from .links import plain_links
+
         return Links(
-            {key: tuple(sorted(p.key for p in graph.node_map[key].parents)) for key in graph.nodes},
-            {app: tuple(keys) for app, keys in leaves.items()},
-            dict(self.loaded.replaced_by),
+            *plain_links(
+                {k: v for k, v in self.infos.items() if v.is_migration},
+                migrated_apps=self.migrated_apps,
+                unmigrated_apps=self.unmigrated_apps,
+                setting=self.setting,
+            )
         )
 
     @property
