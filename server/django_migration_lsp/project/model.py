@@ -51,7 +51,7 @@ from __future__ import annotations
 import copy as copy_module
 import gc
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
@@ -375,6 +375,23 @@ class Project:
             if shipped_mode == mode and shipped_apps >= apps and answers.has_replayed(key):
                 return answers
         return self._states.state_at(self._view(mode), mode, key, self.operations, apps)
+
+    def replay_of(self, key: MigrationKey) -> tuple[tuple[int, frozenset[str]], int]:
+        """Which replay answers the state questions about ``key`` (the graph it follows
+        and the apps it replays, as :meth:`state_at` picks them), and how many
+        migrations it applies up to ``key``: what ``check`` shares out among its
+        workers. Builds Django's graph. ``LookupError`` when ``key`` is not a node."""
+        mode = self._mode(key)
+        apps = self.apps_for(key[0])
+        positions = self._replay_positions.get((mode, apps))
+        if positions is None:
+            order = (k for k in self._view(mode).order if k[0] in apps)
+            positions = self._replay_positions[(mode, apps)] = {k: n for n, k in enumerate(order)}
+        return (mode, apps), positions.get(key, 0) + 1
+
+    @cached_property
+    def _replay_positions(self) -> dict[tuple[int, frozenset[str]], dict[MigrationKey, int]]:
+        return {}
 
     def apps_for(self, app: str, also: str | None = None) -> frozenset[str]:
         """The apps whose operations make the state of ``app``'s models (and of
@@ -715,6 +732,7 @@ _DERIVED = (
     "_shipped",
     "_closures",
     "_app_edges",
+    "_replay_positions",
 )
 
 
@@ -741,14 +759,41 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
+#: One migration file read: its stamp, and its info or why it could not be read.
+FileRead = tuple[Stamp | None, MigrationInfo | None, str | None]
+#: Reads files given as ``(path, app label, name)``, one :data:`FileRead` each, in order.
+FileReader = Callable[[Sequence[tuple[str, str, str]]], list[FileRead]]
+
+
+def read_files(
+    files: Sequence[tuple[str, str, str]], known: Mapping[str, bytes] | None = None
+) -> list[FileRead]:
+    """Read migration files given as ``(path, app label, name)``: the default
+    :data:`FileReader` (``check`` runs it on every core). ``known`` holds bytes already
+    read, by absolute path: those files are not read again."""
+    found: list[FileRead] = []
+    for path, label, name in files:
+        stamp = Stamp.of(Path(path))
+        data = known.get(os.path.abspath(path)) if known else None
+        if data is None:
+            try:
+                data = Path(path).read_bytes()
+            except OSError as exc:
+                found.append((stamp, None, f"cannot read {path}: {exc}"))
+                continue
+        found.append((stamp, read_migration(path, label, name, data), None))
+    return found
+
+
 def load_project(
     root: Path,
     *,
     environment: Environment | None = None,
     settings: Settings | None = None,
+    read: FileReader = read_files,
 ) -> Project:
     with _fewer_collections():
-        return _load_project(root, environment=environment, settings=settings)
+        return _load_project(root, environment=environment, settings=settings, read=read)
 
 
 def _load_project(
@@ -756,14 +801,16 @@ def _load_project(
     *,
     environment: Environment | None = None,
     settings: Settings | None = None,
+    read: FileReader = read_files,
 ) -> Project:
     """Read every migration of the project under ``root`` and of the apps it depends on.
 
     The project's own migrations are found as ``check`` finds them
-    (:func:`.sources.project_migrations`); an app they depend on, or that
-    ``INSTALLED_APPS`` names, and that the project does not contain is looked up in
-    ``environment`` (this tool's ``sys.path`` by default) and its migrations read from
-    there. Nothing is imported.
+    (:func:`.sources.project_migrations`) and read with ``read``, all at once (the
+    first file of each migration only: a second is a duplicate); an app they depend
+    on, or that ``INSTALLED_APPS`` names, and that the project does not contain is
+    looked up in ``environment`` (this tool's ``sys.path`` by default) and its
+    migrations read from there. Nothing is imported.
     """
     root = Path(os.path.abspath(root))
     environment = environment or Environment.current()
@@ -772,7 +819,7 @@ def _load_project(
     stamps: dict[str, Stamp] = {}
     problems: list[Problem] = [Problem("settings", c) for c in settings.conflicts]
 
-    def add(path: Path, label: str, name: str) -> None:
+    def add(path: Path, label: str, name: str, done: FileRead | None = None) -> None:
         key = (label, name)
         if key in infos:
             problems.append(
@@ -785,13 +832,10 @@ def _load_project(
                 )
             )
             return
-        stamp = Stamp.of(path)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            problems.append(Problem("unreadable", f"cannot read {path}: {exc}", key, str(path)))
+        stamp, info, error = done or read_files([(str(path), label, name)])[0]
+        if info is None:
+            problems.append(Problem("unreadable", error or "", key, str(path)))
             return
-        info = read_migration(str(path), label, name, data)
         infos[key] = info
         if stamp is not None:
             stamps[str(path)] = stamp
@@ -804,8 +848,14 @@ def _load_project(
                 kind = "unreadable"
             problems.append(Problem(kind, f"{path}: {message}", key, str(path)))
 
-    for file in project_migrations(root, settings):
-        add(file.path, file.app_label, file.name)
+    files = project_migrations(root, settings)
+    first: dict[MigrationKey, int] = {}
+    for n, file in enumerate(files):
+        first.setdefault(file.key, n)
+    ahead = sorted(first.values())
+    done = dict(zip(ahead, read([(str(files[n].path), *files[n].key) for n in ahead]), strict=True))
+    for n, file in enumerate(files):
+        add(file.path, file.app_label, file.name, done.get(n))
     own = frozenset(infos)
     migrated = {key[0] for key in own}
 
