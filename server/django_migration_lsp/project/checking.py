@@ -18,7 +18,7 @@ What it costs, and where it runs:
   ``RemoveField``), Django is imported in this process while the workers read the
   files, and Django's graph is built here, once: the per-file pass's workers inherit
   both. The state is not replayed here: :attr:`View.groups` lists those files by the
-  replay that answers them (one per set of apps, see :meth:`.model.Project.apps_for`),
+  replays that answer them (one set of apps, see :meth:`.model.Project.apps_for`),
   most costly first, and ``check`` gives each group to one worker, which replays it as
   its files ask, once, while the other workers check the rest.
 
@@ -57,8 +57,8 @@ class View:
 
     def __init__(self, project: Any, groups: list[list[str]]) -> None:
         self.project = project
-        #: The files that may ask the historical state, one list per replay that answers
-        #: them, the longest replay first.
+        #: The files that may ask the historical state, one list per set of apps whose
+        #: replays answer them, the longest first.
         self.groups = groups
 
 
@@ -141,11 +141,12 @@ def _import_django() -> None:
 
 
 def _groups(project: Any, stateful: Sequence[str]) -> list[list[str]]:
-    """The files that may ask the state, by the replay that answers them, the longest
-    replay first. Django's graph is built here (:meth:`.model.Project.replay_of`), before
-    the workers start, so that they share it."""
-    groups: dict[Any, list[str]] = {}
-    reach: dict[Any, int] = {}
+    """The files that may ask the state, by the apps whose replays answer them (both
+    graphs': the one with squashes and the one without share the files' operations,
+    read once), the most migrations to replay first. Django's graph is built here
+    (:meth:`.model.Project.replay_of`), before the workers start, so that they share it."""
+    groups: dict[frozenset[str], list[str]] = {}
+    reach: dict[tuple[int, frozenset[str]], int] = {}
     for path in stateful:
         key = project.migration_of(path)
         if key is None:
@@ -154,9 +155,12 @@ def _groups(project: Any, stateful: Sequence[str]) -> list[list[str]]:
             replay, length = project.replay_of(key)
         except Exception:  # the file's own analysis asks again and reports the error
             continue
-        groups.setdefault(replay, []).append(path)
+        groups.setdefault(replay[1], []).append(path)
         reach[replay] = max(reach.get(replay, 0), length)
-    return [groups[r] for r in sorted(groups, key=lambda r: (-reach[r], sorted(r[1]), r[0]))]
+    cost: dict[frozenset[str], int] = {}
+    for (_, apps), length in reach.items():
+        cost[apps] = cost.get(apps, 0) + length
+    return [groups[apps] for apps in sorted(groups, key=lambda apps: (-cost[apps], sorted(apps)))]
 
 
 def install(project: Any | None) -> None:
