@@ -43,7 +43,7 @@ from ..checks.source import SourceFile
 from ..config import Config, ConfigError, find_pyproject, iter_migration_paths, load_pyproject
 from ..files import SkippedFile, read_source, remove_stale_temporaries, write_atomic
 from ..project import checking as project_view
-from .parallel import chunked, cpu_count, map_chunks
+from .parallel import chunked, cpu_count, forks, map_chunks
 
 FORMATS = ("text", "json", "github", "sarif")
 #: Each worker process must have at least this many files to read and prefilter, or it
@@ -773,7 +773,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # The project view (the graph, the historical state), built once before the workers
     # start (they inherit it), and only when a selected rule needs it for some file.
     view = project_view.build(
-        paths, _read_for_project(tasks), _rule_sets(tasks), parallel=_parallel, workers=cpu_count()
+        paths,
+        _read_for_project(tasks),
+        _rule_sets(tasks),
+        parallel=_parallel,
+        workers=cpu_count(),
+        share=forks(),
     )
     project = view.project if view is not None else None
     project_view.install(project)

@@ -35,6 +35,11 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+def forks() -> bool:
+    """Are the workers forked children (which inherit this process's memory)?"""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
 def chunked(items: Sequence[T], workers: int) -> list[Sequence[T]]:
     """``items`` in consecutive chunks: several per worker, so that the load evens out,
     and at most :data:`MAX_CHUNKS`."""
@@ -69,7 +74,7 @@ def map_chunks(
         if parent_first is not None:
             parent_first()
         return [fn(chunk) for chunk in chunks]
-    if sys.platform.startswith("linux") and hasattr(os, "fork"):
+    if forks():
         return _forked(fn, chunks, min(workers, len(chunks)), parent_first)
     from concurrent.futures import ProcessPoolExecutor
 

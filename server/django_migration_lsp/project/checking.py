@@ -69,12 +69,14 @@ def build(
     *,
     parallel: Parallel | None = None,
     workers: int = 1,
+    share: bool = False,
 ) -> View | None:
     """The project for a ``check`` of ``paths``, or ``None`` when no rule needs it.
 
     ``files`` are ``check``'s files (path, bytes read or ``None``, codes); ``rule_sets``
     the rules selected for each codes. ``parallel`` and ``workers``: how to read the
-    project's files on several cores.
+    project's files on several cores; ``share``: the workers of the per-file pass are
+    forked from this process (they inherit what it read).
     """
     _DATA.clear()
     needing = {r.code: r for rules in rule_sets.values() for r in rules if r.needs_project}
@@ -100,9 +102,14 @@ def build(
         _DATA.clear()
         return None
     from .model import find_root, load_project
+    from .settings import read_settings
 
-    reader = _reader(parallel, workers, _import_django if stateful else None)
-    project = load_project(find_root(paths[0], named=True), read=reader)
+    root = find_root(paths[0], named=True)
+    settings = read_settings(root)
+    ahead: dict[str, tuple[str, Any]] = {}  # operations read ahead, by path
+    reader = _reader(parallel, workers, stateful, settings.user_model, ahead, share)
+    project = load_project(root, settings=settings, read=reader)
+    project.take_operations(ahead)
     project.expect(asking)  # the files that may ask the state: their apps replay together
     return View(project, _groups(project, stateful) if stateful else [])
 
@@ -112,20 +119,61 @@ def data_of(path: str) -> bytes | None:
     return _DATA.get(os.path.abspath(path)) if _DATA else None
 
 
-def _reader(parallel: Parallel | None, workers: int, parent_first: Callable[[], None] | None):
-    """The :data:`.model.FileReader` for ``load_project``: on every core, the bytes
-    already read reused; ``parent_first`` runs in this process meanwhile."""
+def _reader(
+    parallel: Parallel | None,
+    workers: int,
+    stateful: Sequence[str],
+    user_model: str,
+    ahead: dict[str, tuple[str, Any]],
+    share: bool,
+):
+    """The :data:`.model.FileReader` for ``load_project``: the files' infos on every
+    core, the bytes already read reused. When files may ask the state, this process
+    meanwhile imports Django and (``share``: the workers inherit what it reads) reads
+    into ``ahead`` the operations the replays will need first: those of the apps of
+    those files, up to the last of them in each app."""
     from .model import read_files
 
     def read(files: Sequence[tuple[str, str, str]]):
+        first = None
+        if stateful:
+            last: dict[str, str] = {}
+            asking = {os.path.abspath(p) for p in stateful}
+            for path, label, name in files:
+                if os.path.abspath(path) in asking and name > last.get(label, ""):
+                    last[label] = name
+            wanted = [f for f in files if f[2] <= last.get(f[1], "")] if share else []
+
+            def first() -> None:
+                _import_django()
+                ahead.update(_read_operations(wanted, user_model))
+
         count = min(workers, len(files) // FILES_PER_READER)
         if parallel is None or count <= 1:
-            if parent_first is not None:
-                parent_first()
+            if first is not None:
+                first()
             return read_files(files, _DATA)
-        return parallel(_read_chunk, files, count, parent_first)
+        return parallel(_read_chunk, files, count, first)
 
     return read
+
+
+def _read_operations(
+    files: Sequence[tuple[str, str, str]], user_model: str
+) -> dict[str, tuple[str, Any]]:
+    from .model import operations_of
+    from .reader import blob_id
+
+    found: dict[str, tuple[str, Any]] = {}
+    for path, _, _ in files:
+        data = _DATA.get(os.path.abspath(path))
+        if data is None:
+            try:
+                data = Path(path).read_bytes()
+            except OSError:
+                continue  # read again when the replay asks: it says so there
+        found[path] = (blob_id(data), operations_of(path, data, user_model))
+    return found
 
 
 def _read_chunk(files: Sequence[tuple[str, str, str]]) -> list:

@@ -311,13 +311,16 @@ class Project:
         return leaves[-1] if leaves else None
 
     def creators(self, app_label: str, model_name: str) -> tuple[MigrationKey, ...]:
-        lowered = model_name.lower()
-        return tuple(
-            key
-            for key in sorted(self.links.parents)
-            if key[0] == app_label
-            and any(name.lower() == lowered for name in self.infos[key].creates)
-        )
+        return self._creators.get((app_label, model_name.lower()), ())
+
+    @cached_property
+    def _creators(self) -> dict[tuple[str, str], tuple[MigrationKey, ...]]:
+        """(app, lower-cased model) -> the graph's nodes that create it, sorted."""
+        found: dict[tuple[str, str], list[MigrationKey]] = {}
+        for key in sorted(self.links.parents):
+            for name in dict.fromkeys(name.lower() for name in self.infos[key].creates):
+                found.setdefault((key[0], name), []).append(key)
+        return {model: tuple(keys) for model, keys in found.items()}
 
     def unknown_app(self, app_label: str, path: str | None = None) -> None:
         """A rule met an app label that is in neither the project nor the environment;
@@ -336,11 +339,7 @@ class Project:
         return found
 
     def _read_operations(self, key: MigrationKey) -> MigrationOperations:
-        import ast
-        import warnings
-
-        from ..checks.source import SourceDecodeError, SourceFile, decode_source
-        from .operations import MigrationOperations, read_operations
+        from .operations import MigrationOperations
         from .reader import blob_id
 
         info = self.infos.get(key)
@@ -354,15 +353,17 @@ class Project:
                 return MigrationOperations(problem=f"cannot read {info.path}: {exc}")
             if blob_id(data) != info.blob:  # not what the graph was built from
                 return MigrationOperations(problem=f"{info.path} changed since it was read")
-        try:
-            text = decode_source(data)[0] if isinstance(data, bytes) else data
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(text, filename=info.path)
-        except (SourceDecodeError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-            return MigrationOperations(problem=f"cannot parse {info.path}: {exc}")
-        source = SourceFile(text, info.path)
-        return read_operations(source, tree, auth_user_model=self.settings.user_model)
+        return operations_of(info.path, data, self.settings.user_model)
+
+    def take_operations(self, read: Mapping[str, tuple[str, MigrationOperations]]) -> None:
+        """Operations read ahead (``check`` reads them while its workers read the
+        files): ``{path: (blob id of the bytes read, operations)}``. Those of a file
+        whose info was read from other bytes are left out."""
+        cache = self._operations
+        for key, info in self.infos.items():
+            found = read.get(info.path)
+            if found is not None and found[0] == info.blob and info.path not in self._texts:
+                cache.setdefault(key, found[1])
 
     def state_at(self, key: MigrationKey, app_label: str | None = None) -> StateAnswers:
         """A historical state that has replayed ``key``, holding what Django's holds
@@ -696,6 +697,7 @@ class Project:
         derived = self.__dict__
         derived.get("_operations", {}).pop(key, None)
         derived.pop("_model_index", None)
+        derived.pop("_creators", None)
         derived.pop("_renaming_apps", None)
         derived.pop("_groups", None)
         if path is not None:
@@ -727,6 +729,7 @@ _DERIVED = (
     "_views",
     "_states",
     "_model_index",
+    "_creators",
     "_renaming_apps",
     "_groups",
     "_shipped",
@@ -757,6 +760,25 @@ def _fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*old)
+
+
+def operations_of(path: str, data: bytes | str, auth_user_model: str) -> MigrationOperations:
+    """The operations of a migration file's contents, read into Django's operation
+    objects (:mod:`.operations`; Django is imported)."""
+    import ast
+    import warnings
+
+    from ..checks.source import SourceDecodeError, SourceFile, decode_source
+    from .operations import MigrationOperations, read_operations
+
+    try:
+        text = decode_source(data)[0] if isinstance(data, bytes) else data
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, filename=path)
+    except (SourceDecodeError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return MigrationOperations(problem=f"cannot parse {path}: {exc}")
+    return read_operations(SourceFile(text, path), tree, auth_user_model=auth_user_model)
 
 
 #: One migration file read: its stamp, and its info or why it could not be read.
