@@ -36,6 +36,7 @@ def initialize(ls: MigrationLanguageServer, params: types.InitializeParams) -> N
 
 
 async def initialized(ls: MigrationLanguageServer, params: types.InitializedParams) -> None:
+    ls.projects.bind()  # the loop the project views report to
     try:
         await asyncio.wait_for(ls.pull_settings(), SETTINGS_TIMEOUT)
     except asyncio.TimeoutError:

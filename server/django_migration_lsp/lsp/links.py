@@ -34,11 +34,12 @@ async def document_link(
     if found is None:
         return None
     doc, resolved = found
+    tooltips = ls.capability("text_document.document_link.tooltip_support", False)
     return [
         types.DocumentLink(
             range=ls.codec.range(doc.source, ref.range),
             target=path_to_uri(info.path),
-            tooltip=f"{info.app_label}.{info.name} ({Path(info.path).name})",
+            tooltip=f"{info.app_label}.{info.name} ({Path(info.path).name})" if tooltips else None,
         )
         for ref, info in resolved
     ]

@@ -50,6 +50,9 @@ if TYPE_CHECKING:
 
 #: Seconds a request waits for a project that is being built, then goes on without it.
 PROJECT_WAIT = 5.0
+#: An environment variable that sets another ``PROJECT_WAIT`` (seconds), for the tests of
+#: a build that does not end; not a user setting.
+PROJECT_WAIT_ENV = "DJANGO_MIGRATION_LSP_PROJECT_WAIT"
 #: Seconds a check waits for a project that another thread is using or refreshing.
 LOCK_WAIT = 5.0
 #: What marks a project root besides ``find_root``'s own markers.
@@ -184,6 +187,10 @@ class Projects:
         self._lock = threading.Lock()
         self._waited: set[Path] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
+        try:
+            self.wait_seconds = float(os.environ.get(PROJECT_WAIT_ENV, PROJECT_WAIT))
+        except ValueError:
+            self.wait_seconds = PROJECT_WAIT
 
     # -- roots ----------------------------------------------------------------------
 
@@ -223,27 +230,30 @@ class Projects:
 
     # -- waiting for a build ------------------------------------------------------------
 
-    def wait(self, path: Path, timeout: float = PROJECT_WAIT) -> View | None:
+    def wait(self, path: Path, timeout: float | None = None) -> View | None:
         """``path``'s view once built (blocking: worker threads only); ``None`` when there
         is none, it failed, or it is not built after ``timeout`` seconds."""
         view = self.view(path)
         if view is None:
             return None
+        timeout = self.wait_seconds if timeout is None else timeout
         try:
             view.start().result(timeout)
         except FutureTimeout:
-            self._still_building(view, timeout)
+            if timeout:  # else the caller has waited on the loop, and said so
+                self._still_building(view, timeout)
             return None
         except Exception:  # logged by the build
             return None
         return view if view.project is not None else None
 
-    async def ready(self, path: Path, timeout: float = PROJECT_WAIT) -> View | None:
+    async def ready(self, path: Path) -> View | None:
         """:meth:`wait`, on the event loop, also waiting for refreshes in progress."""
         self.bind()
         view = self.view(path)
         if view is None:
             return None
+        timeout = self.wait_seconds
         built = view.start()
         try:
             await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(built)), timeout)

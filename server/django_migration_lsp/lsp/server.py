@@ -68,7 +68,7 @@ from .checking import Checked
 from .convert import SOURCE, UTF16, Codec
 from .documents import Document, key_of, uri_to_path
 from .handlers import register
-from .project import PROJECT_WAIT, Projects, View
+from .project import Projects, View
 from .protocol import MigrationProtocol, serve_stdio
 from .settings import Settings, effective_config, parse_settings, section
 
@@ -582,7 +582,7 @@ class MigrationLanguageServer(LanguageServer):
             self.generation,
             self.related_information,
             self.projects,
-            PROJECT_WAIT,
+            self.projects.wait_seconds,
         )
         if checked is None:
             self.saved.pop(key, None)
