@@ -171,4 +171,3 @@ async def test_a_build_that_never_ends_is_bounded(start):
         migration('("ledger", "0001_initial")', 'migrations.RunSQL("DELETE FROM ledger_account")'),
     )
     assert codes(await session.diagnostics(sql)) == ["DJM002"]
-
