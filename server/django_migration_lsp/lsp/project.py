@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -96,7 +97,9 @@ class View:
         nothing if the project was never built."""
         if self._built is None:
             return None
-        wanted = None if paths is None else [str(p) for p in paths]
+        # Not a FIFO or a device put in a migration's place: reading it would block the
+        # view's thread (and its lock) for ever.
+        wanted = None if paths is None else [str(p) for p in paths if _readable_or_gone(p)]
         with self._submit:
             if self.closed:
                 return None
@@ -170,6 +173,13 @@ class View:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
+def _readable_or_gone(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True  # deleted: the project drops it
+
+
 class Projects:
     """The views of a server, by root. ``on_change`` runs on the event loop."""
 
@@ -237,6 +247,8 @@ class Projects:
         if view is None:
             return None
         timeout = self.wait_seconds if timeout is None else timeout
+        if view.root in self._waited:
+            timeout = 0  # waited for once already: do not make every file wait again
         try:
             view.start().result(timeout)
         except FutureTimeout:
@@ -253,13 +265,14 @@ class Projects:
         view = self.view(path)
         if view is None:
             return None
-        timeout = self.wait_seconds
+        # Waited for once already (a build that does not end): do not make every request
+        # wait again.
+        timeout = 0.0 if view.root in self._waited else self.wait_seconds
         built = view.start()
         try:
-            await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(built)), timeout)
-            last = view.last
-            if last is not None and not last.done():
-                await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(last)), timeout)
+            for task in (built, view.last):  # the build, then a refresh in progress
+                if task is not None and not task.done():
+                    await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(task)), timeout)
         except asyncio.TimeoutError:
             self._still_building(view, timeout)
             return view if view.project is not None else None
