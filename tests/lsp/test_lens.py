@@ -330,3 +330,15 @@ async def test_project_view_is_built_once_for_the_session(start):
     builds = [m.message for m in session.client.log_messages if "graph built in" in m.message]
     assert len(builds) == 1, builds
     assert f"project {session.root}: 6 migrations read, graph built in" in builds[0]
+
+
+async def test_an_app_missing_where_the_server_runs_is_no_refusal(start):
+    """A dependency on an app that is installed neither in the project nor in the server's
+    environment: more likely a package the server's Python lacks than a broken project.
+    The lens plans without that edge (as `plan` does) instead of saying Django refuses."""
+    session = await project(start)
+    uri = session.open(
+        "shop/migrations/0004_status.py",
+        migration('("shop", "0003_backfill"), ("constance", "0001_initial")', STATUS),
+    )
+    assert await session.lens_titles(uri) == ["Rollback past this: ok (unapplies 1)"]

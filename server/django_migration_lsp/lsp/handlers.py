@@ -82,6 +82,7 @@ async def did_close(ls: MigrationLanguageServer, params: types.DidCloseTextDocum
     key = key_of(params.text_document.uri)
     ls.cancel_pending(key)
     ls.checked.pop(key, None)
+    ls.lenses.pop(key, None)
     path = uri_to_path(params.text_document.uri)
     if path is None or ls.config_for(path) is None:
         ls.clear(key)

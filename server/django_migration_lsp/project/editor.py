@@ -22,6 +22,7 @@ from pathlib import Path
 from .model import Project
 from .problems import Problem
 from .reader import MigrationKey
+from .references import SPECIAL
 from .rollback import VERDICTS, RollbackPlan, Step, StepFinding, plan_past, worst
 
 #: ``Step.findings`` that come from the migration class, not from the rules.
@@ -84,7 +85,20 @@ def refuses(project: Project, problem: Problem) -> bool:
         return True
     if not problem.django_refuses or problem.kind in ("unknown-app", "no-migrations"):
         return False
-    return problem.key is None or project.is_own(problem.key)
+    if problem.key is None:
+        return True
+    if not project.is_own(problem.key):
+        return False
+    info = project.info(problem.key)
+    if problem.kind == "missing-node" and info is not None:
+        missing = [
+            d
+            for d in (*info.dependencies, *info.run_before)
+            if d.swappable is None and d.name not in SPECIAL and d.key not in project.infos
+        ]
+        # Only nodes of apps found nowhere: the server's environment lacks them.
+        return not missing or any(d.app_label in project.migrated_apps for d in missing)
+    return True
 
 
 def buffer_findings(path: str, text: str, config=None) -> list[StepFinding]:
