@@ -48,6 +48,8 @@ WORDS = {
     "fails": "fails on existing rows",
     "blocked": "blocked by",
 }
+#: How many steps an ``ok`` lens's message names.
+LISTED = 10
 #: What a problem Django refuses the graph for says of the migration it is in.
 REFUSALS = {
     "missing-node": "missing dependency",
@@ -84,7 +86,7 @@ async def code_lens(
     if cached is not None and cached[0] == key:
         return cached[1]
     config = ls.project_config(view.root)
-    lenses = await ls.in_worker(lenses_for, view, doc.uri, doc.path, doc.source, ls.codec, config)
+    lenses = await ls.in_worker(lenses_for, view, doc.path, doc.source, ls.codec, config)
     if ls.document(doc.uri) is doc and (doc.version, ls.generation, view.revision) == key:
         ls.lenses[doc.key] = (key, lenses)
     return lenses
@@ -123,7 +125,7 @@ async def show_rollback(ls: Any, *arguments: Any) -> None:
 
 
 def lenses_for(
-    view: View, uri: str, path: Path, source: SourceFile, codec: Codec, config: Config | None
+    view: View, path: Path, source: SourceFile, codec: Codec, config: Config | None
 ) -> list[types.CodeLens]:
     from ..project.editor import past
 
@@ -172,7 +174,9 @@ def describe(
         return title, where, f"Django's loader refuses the migrations: {problem.message}"
     count = len(plan.steps)
     if result.verdict == "ok":
-        names = ", ".join(step.label for step in plan.steps)
+        names = ", ".join(step.label for step in plan.steps[:LISTED])
+        if count > LISTED:
+            names += f" and {count - LISTED} more"
         own = f"{result.key[0]}.{result.key[1]}"
         message = (
             f"Rolling back past {own} unapplies {count} migration{'s' * (count != 1)}, in "
