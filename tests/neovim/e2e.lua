@@ -19,7 +19,8 @@
 -- Code lens scenario: with DJM_E2E_LENS (text the lens title must contain), it waits
 -- for the rollback lens that the shipped config's on_attach asks for, reads it with
 -- `vim.lsp.codelens.get()`, runs it with `vim.lsp.codelens.run()` on its line and reports
--- which file and line that opened. With DJM_E2E_LENS_FIX (a line of the opened file and what
+-- which file and line that opened, and where textDocument/definition on that file's first
+-- dependency tuple leads. With DJM_E2E_LENS_FIX (a line of the opened file and what
 -- to put there instead), it then edits that file, writes it, and waits until the first
 -- file's lens title contains DJM_E2E_LENS_AFTER (the lenses of other buffers refresh on write).
 --
@@ -205,6 +206,23 @@ local function lens_scenario()
     col = cursor[2],
     text = vim.api.nvim_get_current_line(),
   }
+  -- Go to definition from the first dependency tuple of the opened file, as Ctrl-] does.
+  for lnum, text in ipairs(vim.api.nvim_buf_get_lines(opened, 0, -1, false)) do
+    local col = text:find('("', 1, true)
+    if col and text:find('dependencies', 1, true) then
+      vim.api.nvim_win_set_cursor(0, { lnum, col + 2 })
+      local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
+      local responses = vim.lsp.buf_request_sync(opened, 'textDocument/definition', params, STEP_MS)
+      for _, response in pairs(responses or {}) do
+        for _, location in ipairs(response.result or {}) do
+          report.definition = { uri = location.uri, line = location.range.start.line }
+        end
+      end
+      vim.api.nvim_win_set_cursor(0, cursor)
+      break
+    end
+  end
+  step('definition')
   if not LENS_FIX then
     report.ok = true
     return

@@ -347,6 +347,11 @@ def test_rollback_code_lens_in_real_neovim(nvim: str, bin_dir: Path, tmp_path: P
     assert Path(opened["file"]) == blocking
     assert (opened["line"], opened["col"]) == (run_python, len("        "))
     assert opened["text"] == "        migrations.RunPython(backfill),"
+    # Go to definition on its ("shop", "0001_initial"): 0001's class line.
+    assert report["definition"] == {
+        "uri": first.as_uri(),
+        "line": INITIAL.splitlines().index("class Migration(migrations.Migration):"),
+    }
     # Written from Neovim: the first file's lens followed.
     assert [lens["title"] for lens in report["lenses_after"]] == [
         "Rollback past this: ok (unapplies 2)"
