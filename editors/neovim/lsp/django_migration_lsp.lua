@@ -48,13 +48,15 @@
 --- `vim.lsp.config()` of your own that sets `on_attach` replaces it: call
 --- `vim.lsp.codelens.refresh({ bufnr = bufnr })` there to keep the lenses.
 
---- Refresh the code lenses of `bufnr`, or of every buffer `client` is attached to.
+--- Ask `client` for the code lenses of every buffer it is attached to, now. Not through
+--- `vim.lsp.codelens.refresh()`, which skips a buffer whose previous request has not been
+--- answered yet: that answer may predate the write, and would stay.
 ---@param client vim.lsp.Client
----@param bufnr integer?
-local function refresh_lenses(client, bufnr)
-  for buf in pairs(bufnr and { [bufnr] = true } or client.attached_buffers) do
+local function request_all_lenses(client)
+  for buf in pairs(client.attached_buffers) do
     if vim.api.nvim_buf_is_loaded(buf) then
-      vim.lsp.codelens.refresh({ bufnr = buf })
+      local params = { textDocument = vim.lsp.util.make_text_document_params(buf) }
+      client:request('textDocument/codeLens', params, vim.lsp.codelens.on_codelens, buf)
     end
   end
 end
@@ -77,14 +79,15 @@ return {
       group = group,
       buffer = bufnr,
       callback = function()
-        refresh_lenses(client, bufnr)
+        vim.lsp.codelens.refresh({ bufnr = bufnr })
       end,
     })
+    -- After the client's own BufWritePost (didSave), which was set up before this one.
     vim.api.nvim_create_autocmd('BufWritePost', {
       group = group,
       buffer = bufnr,
       callback = function()
-        refresh_lenses(client)
+        request_all_lenses(client)
       end,
     })
     vim.api.nvim_create_autocmd('LspDetach', {
@@ -96,6 +99,6 @@ return {
         end
       end,
     })
-    refresh_lenses(client, bufnr)
+    vim.lsp.codelens.refresh({ bufnr = bufnr })
   end,
 }
