@@ -198,6 +198,11 @@ def migration_plan(
     """``MigrationExecutor.migration_plan(targets)`` when every migration is applied, and
     whether it was made on the graph without squashes (as Django 4.0+ does when a target
     is a replaced migration; Django 3.2, the environment's, raises ``KeyError`` there)."""
+    cycles = [p for p in project.problems if p.kind == "cycle"]
+    if cycles:
+        # Django's loader refuses the graph before ``migrate`` starts (and its
+        # ``backwards_plan`` would never end on it): so does the plan.
+        raise PlanError(f"{cycles[0].message}: `migrate` refuses to run until it is broken.")
     version = project.environment.django_version()
     fallback = version is None or version >= (4, 0)
     for target in targets:
