@@ -229,16 +229,10 @@ def get_model_at(
     function, directly or through the file's functions it calls; ``[]`` when there is
     none, or the file is not a migration of the project's graph. In the order of the
     operations."""
-    key = project.migration_of(path)
-    if key is None:
+    found = _migration_call(project, path, Position(line, column), text, GET_MODEL)
+    if found is None:
         return []
-    tree, source = _parse(path, text)
-    if tree is None or source is None:
-        return []
-    found = _call_at(tree, source, Position(line, column))
-    if found is None or found[0] != GET_MODEL:
-        return []
-    call = found[1]
+    key, tree, source, call = found
     ctx = MigrationContext(source, tree)
     listed = listed_operations(tree, ctx.bindings)
     exact = exact_indices(tree)
@@ -311,17 +305,12 @@ def remove_field_at(
     ``Migration.operations``, or one of a ``SeparateDatabaseAndState``'s
     ``database_operations`` (among its ``state_operations`` it never touches the
     database); ``None`` elsewhere, or when the file is not a migration of the graph."""
-    key = project.migration_of(path)
-    if key is None:
+    found = _migration_call(project, path, Position(line, column), text, REMOVE_FIELD)
+    if found is None:
         return None
-    tree, source = _parse(path, text)
-    if tree is None or source is None:
-        return None
-    found = _call_at(tree, source, Position(line, column))
-    if found is None or found[0] != REMOVE_FIELD:
-        return None
+    key, tree, source, call = found
     listed = listed_operations(tree, Bindings(source, tree))
-    where = position(listed, exact_indices(tree), found[1])
+    where = position(listed, exact_indices(tree), call)
     if where is None:
         return None
     index, j = where
@@ -369,6 +358,18 @@ def _why_missing(project: Project, at: ModelAt) -> str:
 
 def _reason(exc: LookupError) -> str:
     return exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+
+
+def _migration_call(
+    project: Project, path: str, pos: Position, text: str | bytes | None, kind: str
+) -> tuple[MigrationKey, ast.Module, SourceFile, ast.Call] | None:
+    """The migration's key, its tree and text, and the call of ``kind`` at ``pos``."""
+    key = project.migration_of(path)
+    tree, source = _parse(path, text) if key is not None else (None, None)
+    found = _call_at(tree, source, pos) if tree is not None and source is not None else None
+    if key is None or tree is None or source is None or found is None or found[0] != kind:
+        return None
+    return key, tree, source, found[1]
 
 
 def _call_at(tree: ast.Module, source: SourceFile, pos: Position) -> tuple[str, ast.Call] | None:
