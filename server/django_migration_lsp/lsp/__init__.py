@@ -11,7 +11,9 @@
   diagnostics, core edits -> text edits;
 - ``settings.py``: editor settings, merged with ``[tool.django-migration-lsp]``;
 - ``actions.py``: quick fixes, "Disable for this line" and ``source.fixAll``;
-- ``hover.py``: a rule's documentation over its code in a ``# noqa:`` comment;
+- ``hover.py``: a rule's documentation over its code in a ``# noqa:`` comment; the
+  historical model over a ``get_model`` of a ``RunPython`` function, what a
+  ``RemoveField``'s reverse re-adds (from the project view);
 - ``project.py``: the project views (each project's migration graph), built lazily on
   their own threads and refreshed when migrations change on disk;
 - ``lens.py``: the rollback code lens above ``class Migration``, and its command;

@@ -13,11 +13,10 @@ from lsprotocol import types
 from .. import __version__
 from ..checks.fixing import fix_all, fixable
 from ..config import Config
-from . import actions, lens, links
+from . import actions, hover, lens, links
 from .checking import Checked
 from .convert import SOURCE, UTF16, Codec
 from .documents import key_of, uri_to_path
-from .hover import noqa_hover
 from .settings import section
 
 if TYPE_CHECKING:
@@ -219,7 +218,7 @@ async def workspace_diagnostic(
     return types.WorkspaceDiagnosticReport(items=items)
 
 
-# -- code actions and hover --------------------------------------------------------
+# -- code actions ------------------------------------------------------------------
 
 
 async def code_action(
@@ -294,14 +293,6 @@ async def code_action_resolve(
     return action
 
 
-def hover(ls: MigrationLanguageServer, params: types.HoverParams) -> types.Hover | None:
-    doc = ls.document(params.text_document.uri)
-    if doc is None or doc.path is None or ls.config_for(doc.path) is None:
-        return None
-    source = doc.source
-    return noqa_hover(source, ls.codec.core_position(source, params.position), ls.codec)
-
-
 def register(ls: MigrationLanguageServer) -> None:
     features: list[tuple[str, Any, Any]] = [
         (types.INITIALIZE, None, initialize),
@@ -328,7 +319,7 @@ def register(ls: MigrationLanguageServer) -> None:
             code_action,
         ),
         (types.CODE_ACTION_RESOLVE, None, code_action_resolve),
-        (types.TEXT_DOCUMENT_HOVER, None, hover),
+        (types.TEXT_DOCUMENT_HOVER, None, hover.hover),
         (
             types.TEXT_DOCUMENT_CODE_LENS,
             types.CodeLensOptions(resolve_provider=False),

@@ -64,7 +64,7 @@ def past(project: Project, path: str, text: str | None = None, *, config=None) -
     if text is not None:
         for step in plan.steps:
             if step.key == key:
-                rules = buffer_findings(path, text, config)
+                rules = buffer_findings(path, text, config, project=view)
                 step.findings = sorted(
                     [*rules, *(f for f in step.findings if f.code == UNAPPLY)],
                     key=lambda f: (f.line, f.code),
@@ -101,14 +101,22 @@ def refuses(project: Project, problem: Problem) -> bool:
     return True
 
 
-def buffer_findings(path: str, text: str, config=None) -> list[StepFinding]:
+def buffer_findings(
+    path: str, text: str, config=None, *, project: Project | None = None
+) -> list[StepFinding]:
     """The findings that give a step its verdict (:data:`~.rollback.VERDICTS`), read
-    from ``text`` instead of the file as saved; silenced ones included and marked."""
+    from ``text`` instead of the file as saved; silenced ones included and marked.
+
+    ``project`` (the view with ``text`` as the file's contents) is what the rules that
+    ask the historical state see (DJM005, DJM006's ``LookupError``), as
+    :func:`~.rollback.build_plan` gives them for the files as saved. (The mapping from
+    findings to step findings is ``rollback._findings``', which reads the file from
+    disk: this one reads the buffer.)"""
     from ..checks.engine import analyze
     from ..checks.registry import get_rule
 
     rules = [r for r in (get_rule(code) for code in VERDICTS) if r is not None]
-    analysis = analyze(text, path, rules=rules)
+    analysis = analyze(text, path, rules=rules, project=project)
     selection = config.selection_for(Path(path)) if config is not None else None
     out = []
     for finding, silenced in [
