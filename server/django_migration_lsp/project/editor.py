@@ -17,13 +17,12 @@ project's: that edge is left out, as ``plan`` does (with a warning).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from .model import Project
 from .problems import Problem
 from .reader import MigrationKey
 from .references import SPECIAL
-from .rollback import VERDICTS, RollbackPlan, Step, StepFinding, plan_past, worst
+from .rollback import RollbackPlan, Step, StepFinding, plan_past, step_findings, worst
 
 #: ``Step.findings`` that come from the migration class, not from the rules.
 UNAPPLY = "unapply"
@@ -104,36 +103,7 @@ def refuses(project: Project, problem: Problem) -> bool:
 def buffer_findings(
     path: str, text: str, config=None, *, project: Project | None = None
 ) -> list[StepFinding]:
-    """The findings that give a step its verdict (:data:`~.rollback.VERDICTS`), read
-    from ``text`` instead of the file as saved; silenced ones included and marked.
-
-    ``project`` (the view with ``text`` as the file's contents) is what the rules that
-    ask the historical state see (DJM005, DJM006's ``LookupError``), as
-    :func:`~.rollback.build_plan` gives them for the files as saved. (The mapping from
-    findings to step findings is ``rollback._findings``', which reads the file from
-    disk: this one reads the buffer.)"""
-    from ..checks.engine import analyze
-    from ..checks.registry import get_rule
-
-    rules = [r for r in (get_rule(code) for code in VERDICTS) if r is not None]
-    analysis = analyze(text, path, rules=rules, project=project)
-    selection = config.selection_for(Path(path)) if config is not None else None
-    out = []
-    for finding, silenced in [
-        *((f, False) for f in analysis.findings),
-        *((f, True) for f in analysis.suppressed),
-    ]:
-        if finding.code not in VERDICTS:
-            continue
-        if selection is not None and not selection.enabled(finding.code):
-            silenced = True
-        out.append(
-            StepFinding(
-                finding.code,
-                finding.range.start.line,
-                finding.message,
-                VERDICTS[finding.code],
-                silenced,
-            )
-        )
-    return out
+    """:func:`~.rollback.step_findings` of ``text`` instead of the file as saved:
+    ``project`` is the view with ``text`` as the file's contents, what the rules that ask
+    the historical state see (DJM005, DJM006's ``LookupError``)."""
+    return step_findings(path, text, config, project=project)
