@@ -212,7 +212,11 @@ class MigrationLanguageServer(LanguageServer):
 
     def shutdown_workers(self) -> None:
         for task in [*self._tasks]:
-            task.cancel()
+            try:
+                task.cancel()
+            except RuntimeError:  # its loop is closed (stdio: after ``asyncio.run``)
+                pass
+        self._tasks.clear()
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.projects.close()
 
@@ -231,8 +235,11 @@ class MigrationLanguageServer(LanguageServer):
         except KeyboardInterrupt:
             pass
         finally:
-            self.shutdown_workers()
-            self.shutdown()
+            try:
+                self.shutdown_workers()
+                self.shutdown()
+            except Exception:  # noqa: BLE001 - the exit status below must still be set
+                logging.getLogger(__name__).exception("while shutting down")
         if code is None:
             code = 0 if self.protocol._shutdown else 1
         self.exit_code = code if isinstance(code, int) else 1
