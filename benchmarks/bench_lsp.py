@@ -28,7 +28,17 @@ It prints:
    an idle server's;
 6. a long session: keystrokes into the p90 file (or the generated one), and the
    server's RSS after 0, 1k, 10k and 40k of them (``--changes`` sets the last), with
-   the growth per 1,000 changes after the first 1,000.
+   the growth per 1,000 changes after the first 1,000;
+7. files that need the project view (``bench_project.py``'s generated 1,400-migration
+   project, plus a migration that reads another app's model: DJM007 asks the graph):
+   its first ``didOpen`` (the project built), then keystrokes beside its twin that reads
+   its own app's model (no project), in turns; and ``textDocument/codeLens`` (the
+   rollback plan) at the middle and at the root of the graph.
+
+With ``--baseline DIR`` (a folder holding another version's ``django_migration_lsp``
+package, e.g. ``git archive main server | tar -x -C /tmp/base`` then
+``/tmp/base/server``), sections 2 and 3 are also measured for that version's server,
+started with ``PYTHONPATH=DIR``, in turns with this one, and the ratio printed.
 
 The corpus is ``benchmarks/corpus.py``'s (downloaded on first use); with ``--no-corpus``
 or without network, only the generated file is measured. Figures only, no thresholds.
@@ -40,6 +50,7 @@ import argparse
 import ast
 import asyncio
 import gc
+import os
 import platform
 import statistics
 import sys
@@ -164,16 +175,26 @@ class Client:
         def register(client: LanguageClient, params: types.RegistrationParams) -> None:
             pass
 
+        def lens_refresh(client: LanguageClient, params: None) -> None:
+            pass
+
         features[types.CLIENT_REGISTER_CAPABILITY] = register
+        features[types.WORKSPACE_CODE_LENS_REFRESH] = lens_refresh
         register_lsp_features(lsp, features)
         return lsp
 
     @classmethod
-    async def start(cls, settings: dict | None = None, root: Path | None = None) -> Client:
-        """Start a server; ``workspaceDiagnostics`` is off unless ``settings`` turn it on."""
+    async def start(
+        cls, settings: dict | None = None, root: Path | None = None, python_path: str | None = None
+    ) -> Client:
+        """Start a server; ``workspaceDiagnostics`` is off unless ``settings`` turn it on.
+        ``python_path`` runs the package found there instead of this one."""
         self = cls()
         self.started = time.perf_counter()
-        await ClientServerConfig(server_command=SERVER, client_factory=lambda: self.lsp).start()
+        env = {**os.environ, "PYTHONPATH": python_path} if python_path else None
+        await ClientServerConfig(
+            server_command=SERVER, client_factory=lambda: self.lsp, server_env=env
+        ).start()
         root = root or Path(tempfile.gettempdir())
         await self.lsp.initialize_session(
             types.InitializeParams(
@@ -455,12 +476,123 @@ async def long_session(label: str, text: str, total: int) -> None:
         )
 
 
+async def versus_baseline(files: list[tuple[str, str]], baseline: str, repeats: int) -> None:
+    print(f"\n2-3. This server beside the baseline ({baseline}), in turns")
+    ours, theirs = await Client.start(), await Client.start(python_path=baseline)
+    try:
+        for label, text in files:
+            times: dict[str, dict[str, list[float]]] = {
+                "open": {"this": [], "base": []},
+                "change": {"this": [], "base": []},
+            }
+            for n in range(repeats):
+                order = [("this", ours), ("base", theirs)]
+                for name, client in order if n % 2 == 0 else order[::-1]:
+                    uri = f"file:///bench/vs-{name}-{label.split()[0]}/migrations/{n:04d}_x.py"
+                    elapsed, _ = await client.open(uri, text)
+                    times["open"][name].append(elapsed)
+                    await asyncio.sleep(DEBOUNCE)
+                    elapsed, _ = await client.change(uri, f"# edit {n}\n")
+                    times["change"][name].append(elapsed)
+                    await client.close(uri)
+            for what, by in times.items():
+                this, base = statistics.median(by["this"]), statistics.median(by["base"])
+                print(
+                    f"   {label:<40} {what:<6} this {summary(by['this'])}"
+                    f"  baseline {summary(by['base'])}  ratio {this / base:.2f}"
+                )
+    finally:
+        await ours.stop()
+        await theirs.stop()
+
+
+#: A migration of app07 that reads a model of app03 (DJM007 asks the graph), and its twin
+#: that reads one of its own app (no rule needs the graph for it).
+READS_OTHER_APP = """# keystrokes go here
+from django.db import migrations
+
+
+def forwards(apps, schema_editor):
+    apps.get_model({app!r}, "Model0").objects.count()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("app07", "0100_change_100"), ("app03", "0100_change_100")]
+
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+"""
+
+
+async def project_files(repeats: int) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_project import generate
+
+    with tempfile.TemporaryDirectory(prefix="bench-lsp-project-") as folder:
+        root = Path(folder)
+        files = generate(root, 14, 100)
+        needs = root / "app07" / "migrations" / "0101_reads.py"
+        plain = root / "app07" / "migrations" / "0102_reads_own.py"
+        needs.write_text(READS_OTHER_APP.format(app="app03"))
+        plain.write_text(
+            READS_OTHER_APP.format(app="app07").replace("0100_change_100", "0101_reads", 1)
+        )
+        print(
+            f"\n7. Files that need the project: a generated project of {len(files) + 2} "
+            "migrations (bench_project.py)"
+        )
+        client = await Client.start(root=root)
+        try:
+            uri_needs, uri_plain = needs.as_uri(), plain.as_uri()
+            elapsed, diagnostics = await client.open(uri_needs, needs.read_text())
+            print(
+                f"   first didOpen, the project built       {ms(elapsed)}"
+                f"  ({len(diagnostics)} diagnostics)"
+            )
+            await client.open(uri_plain, plain.read_text())
+            times: dict[str, list[float]] = {"needs": [], "plain": []}
+            for n in range(repeats):
+                order = [("needs", uri_needs), ("plain", uri_plain)]
+                for name, uri in order if n % 2 == 0 else order[::-1]:
+                    await asyncio.sleep(DEBOUNCE)
+                    future = client.expect(uri, client.versions[uri] + 1)
+                    start = time.perf_counter()
+                    client.type(uri, "x", character=2)  # in the comment of the first line
+                    when, _ = await asyncio.wait_for(future, TIMEOUT)
+                    times[name].append(when - start)
+            needs_t, plain_t = statistics.median(times["needs"]), statistics.median(times["plain"])
+            print(f"   didChange, reads app03's model (graph) {summary(times['needs'])}")
+            print(f"   didChange, reads its own app's model   {summary(times['plain'])}")
+            print(f"   ratio                                  {needs_t / plain_t:8.2f}x")
+            for label, path in (
+                ("middle of the graph", root / "app07" / "migrations" / "0050_change_50.py"),
+                ("root of the graph (accounts.0001)", files[0]),
+            ):
+                uri = path.as_uri()
+                await client.open(uri, path.read_text())
+                lens_times, title = [], ""
+                for _ in range(repeats):
+                    client.type(uri, "# x\n")  # a new version: nothing cached
+                    start = time.perf_counter()
+                    lenses = await client.lsp.text_document_code_lens_async(
+                        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+                    )
+                    lens_times.append(time.perf_counter() - start)
+                    title = lenses[0].command.title if lenses else "(none)"
+                print(f"   codeLens, {label:<28} {summary(lens_times)}  {title}")
+        finally:
+            await client.stop()
+
+
 async def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--no-corpus", action="store_true", help="only the generated file")
     parser.add_argument(
         "--changes", type=int, default=40_000, help="keystrokes in the long session"
+    )
+    parser.add_argument("--baseline", help="a folder with another django_migration_lsp")
+    parser.add_argument(
+        "--only", choices=["project", "baseline"], help="only section 7, or only 2-3 vs baseline"
     )
     args = parser.parse_args(argv)
 
@@ -488,6 +620,16 @@ async def main(argv: list[str] | None = None) -> None:
             ("largest corpus file that the rules parse", parsed.read_text(encoding="utf-8")),
         ]
     files.append(("generated migration, 3 findings", generated))
+    if args.baseline:
+        picked = [
+            f for f in files if f[0] in ("p90 corpus file", "generated migration, 3 findings")
+        ]
+        await versus_baseline(picked, args.baseline, args.repeats)
+    if args.only == "baseline":
+        return
+    if args.only == "project":
+        await project_files(args.repeats)
+        return
     await startup(files[0][1], max(3, args.repeats // 3))
 
     client = await Client.start({"unsafeFixes": True})
@@ -500,6 +642,7 @@ async def main(argv: list[str] | None = None) -> None:
     if root is not None and corpus:
         await workspace_scan(root, len(corpus))
     await long_session(*files[0], args.changes)
+    await project_files(args.repeats)
 
 
 if __name__ == "__main__":

@@ -46,25 +46,6 @@ def _tomllib() -> Any:
 
 
 SECTION = "django-migration-lsp"
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".venv",
-        "venv",
-        "node_modules",
-        "site-packages",
-        "build",
-        "dist",
-        ".tox",
-        ".nox",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".pytest_cache",
-        "__pycache__",
-    }
-)
 SEVERITIES = ("error", "warning", "information", "hint")
 
 

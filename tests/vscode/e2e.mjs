@@ -41,6 +41,9 @@ const { chromium } = createRequire(path.join(HARNESS, 'package.json'))('playwrig
 const run = promisify(execFile);
 
 const MIGRATION = path.join('shop', 'migrations', '0002_x.py');
+const INITIAL = path.join('shop', 'migrations', '0001_initial.py');
+const LENS_BLOCKED = 'Rollback past this: blocked by shop.0002 (DJM001)';
+const LENS_OK = 'Rollback past this: ok (unapplies 2)';
 const DOCS_URL = 'https://github.com/django-migration-lsp/django-migration-lsp/blob/main/docs/rules/';
 const NOOP_FIX = 'DJM001: Add migrations.RunPython.noop as reverse';
 const GET_MODEL_FIX = /DJM003: Replace .*apps\.get_model/;
@@ -342,6 +345,22 @@ class Session {
             .join('\n');
     }
 
+    /** The code lenses of the active editor, as rendered (`.codelens-decoration`). */
+    async lensTexts() {
+        const lenses = this.page.locator('.editor-group-container.active .monaco-editor .codelens-decoration');
+        return (await lenses.allTextContents()).map((t) => t.replace(/\u00a0/g, ' ').trim());
+    }
+
+    /** "Ln 15, Col 9" from the status bar: the cursor of the active editor. */
+    async cursorLabel() {
+        const item = this.page.locator('[id="status.editor.selection"]').first();
+        return ((await item.textContent()) ?? '').trim();
+    }
+
+    async activeTab() {
+        return ((await this.page.locator('.tabs-container .tab.active').first().getAttribute('aria-label')) ?? '').trim();
+    }
+
     async squiggles() {
         return this.page.locator('.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error').count();
     }
@@ -563,6 +582,86 @@ const scenarios = [
                     if (starts(s) !== 0) {
                         throw new Error('a server was started anyway');
                     }
+                },
+            ],
+        ],
+    },
+    {
+        name: 'code-lens',
+        // The rollback lens above `class Migration` of 0001_initial: rolling back past it unapplies 0002_x, whose
+        // RunPython has no reverse. Clicking it opens 0002_x at that call; once the fix is saved there, the lens
+        // of 0001_initial says the rollback is ok.
+        async setup() {
+            return { 'django-migration-lsp.interpreter': [PYTHON] };
+        },
+        steps: [
+            [
+                `the lens above class Migration of 0001_initial reads "${LENS_BLOCKED}"`,
+                async (s) => {
+                    await s.openFile(INITIAL);
+                    await waitFor(
+                        `the lens "${LENS_BLOCKED}"`,
+                        async () => (await s.lensTexts()).includes(LENS_BLOCKED),
+                        60_000,
+                    );
+                    // Rendered above the class line: the decoration sits just above the line with `class Migration`.
+                    const lens = await s.page.locator('.codelens-decoration', { hasText: LENS_BLOCKED }).first().boundingBox();
+                    const line = await s.page.locator('.view-line', { hasText: 'class Migration(migrations.Migration):' }).first().boundingBox();
+                    if (!lens || !line || !(lens.y < line.y && line.y - lens.y < 2 * line.height + 4)) {
+                        throw new Error(`the lens is not just above class Migration: ${JSON.stringify({ lens, line })}`);
+                    }
+                    await s.screenshot('lens-blocked');
+                },
+            ],
+            [
+                'clicking the lens opens 0002_x.py at the RunPython call that blocks the rollback',
+                async (s) => {
+                    await s.page.locator('.codelens-decoration a', { hasText: LENS_BLOCKED }).first().click();
+                    await waitFor('0002_x.py to be the active tab', async () => /0002_x\.py/.test(await s.activeTab()), 15_000);
+                    const text = fs.readFileSync(path.join(s.workspace, MIGRATION), 'utf8');
+                    const [line, column] = lineAndColumn(text, 'migrations.RunPython(forwards)');
+                    await waitFor(
+                        `the cursor at Ln ${line}, Col ${column}`,
+                        async () => (await s.cursorLabel()).startsWith(`Ln ${line}, Col ${column}`),
+                        10_000,
+                    );
+                    await s.screenshot('lens-opened');
+                },
+            ],
+            [
+                `after the DJM001 fix is saved in 0002_x.py, the lens of 0001_initial reads "${LENS_OK}"`,
+                async (s) => {
+                    await waitFor('the squiggles of 0002_x.py', async () => (await s.squiggles()) === 2, 30_000);
+                    await applyNoopFix(s);
+                    const file = path.join(s.workspace, MIGRATION);
+                    const before = fs.readFileSync(file, 'utf8');
+                    await s.page.keyboard.press('Control+S');
+                    await waitFor('the file on disk to change', () => fs.readFileSync(file, 'utf8') !== before, 10_000);
+                    await s.page.locator('.tabs-container .tab', { hasText: '0001_initial.py' }).first().click();
+                    await waitFor('0001_initial.py to be the active tab', async () => /0001_initial\.py/.test(await s.activeTab()), 10_000);
+                    await waitFor(`the lens "${LENS_OK}"`, async () => (await s.lensTexts()).includes(LENS_OK), 30_000);
+                    await s.screenshot('lens-ok');
+                    await expectNoErrorNotification(s);
+                },
+            ],
+            [
+                'the ("shop", "0001_initial") of dependencies in 0002_x.py is a document link: Ctrl+click opens 0001_initial.py',
+                async (s) => {
+                    await s.page.locator('.tabs-container .tab', { hasText: '0002_x.py' }).first().click();
+                    await waitFor('0002_x.py to be the active tab', async () => /0002_x\.py/.test(await s.activeTab()), 10_000);
+                    const links = s.page.locator('.editor-group-container.active .monaco-editor .detected-link');
+                    const link = links.filter({ hasText: '0001_initial' });
+                    await link.first().waitFor({ timeout: 15_000 });
+                    // One span per token of the decorated range: the tuple, and nothing else of the file.
+                    const text = (await links.allTextContents()).join('').replace(/\u00a0/g, ' ');
+                    if (text !== '("shop", "0001_initial")') {
+                        throw new Error(`the links cover ${JSON.stringify(text)}, not the dependency tuple`);
+                    }
+                    await s.page.keyboard.down('Control');
+                    await link.first().click();
+                    await s.page.keyboard.up('Control');
+                    await waitFor('0001_initial.py to be the active tab', async () => /0001_initial\.py/.test(await s.activeTab()), 10_000);
+                    await s.screenshot('link-followed');
                 },
             ],
         ],

@@ -2,19 +2,31 @@
 
 Pure functions of their arguments, run on a worker thread, so that a large migration
 does not hold up the event loop (and the messages behind it).
+
+A file that a rule needing the project could report on (:func:`wants_project`: DJM007
+on a ``get_model`` of another app) is analysed with the project view of its root
+(:mod:`.project`), as the text has it (``Project.with_source``); any other file never
+touches the project, and its check costs what it did before there was one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from ..checks import Analysis, analyze
+from ..checks.base import Rule
 from ..config import Config, iter_migration_files
 from ..files import SkippedFile, read_source
 from .convert import DEFAULT_SEVERITY, Codec, diagnostic
+
+if TYPE_CHECKING:
+    from .project import Projects
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,28 @@ class Checked:
     config: Config | None = None
     #: Why the file as saved was not read (not a regular file, too large), if it was not.
     skipped: str | None = None
+    #: The root of the project view the check wanted (``None``: it needed none), and the
+    #: view's revision it used (-1: the view was not ready); stale once that changes.
+    project_root: Path | None = None
+    project_revision: int | None = None
+
+
+def wants_project(rules: Iterable[Rule], path: Path, content: str | bytes) -> bool:
+    """Could a selected rule that needs the project report on this file? A look at its
+    text for the rules' trigger words, then ``Rule.could_use_project`` on its bytes."""
+    needing = [r for r in rules if r.needs_project]
+    if not needing:
+        return False
+    if isinstance(content, str):
+        words = {t for r in needing for t in r.triggers}
+        if words and not any(w.decode("ascii", "replace") in content for w in words):
+            return False
+        content = content.encode("utf-8", "surrogatepass")
+    return any(
+        (not r.triggers or any(t in content for t in r.triggers))
+        and r.could_use_project(str(path), content)
+        for r in needing
+    )
 
 
 def check(
@@ -48,9 +82,30 @@ def check(
     result_id: str,
     related_information: bool,
     keep: bool,
+    projects: Projects | None = None,
+    project_wait: float = 0.0,
 ) -> Checked:
-    """Analyse ``content`` (an editor buffer, or bytes as saved) and convert the findings."""
-    analysis = analyze(content, str(path), rules=config.rules_for(path))
+    """Analyse ``content`` (an editor buffer, or bytes as saved) and convert the findings.
+
+    With ``projects``, a file that :func:`wants_project` is analysed with its project
+    view, waiting up to ``project_wait`` seconds for it to be built.
+    """
+    rules = config.rules_for(path)
+    root = revision = None
+    if projects is not None and wants_project(rules, path, content):
+        root = projects.root_of(path)
+    if projects is None or root is None:
+        analysis = analyze(content, str(path), rules=rules)
+    else:
+        projects.view(path)  # created now: its revision is 0 until it is built
+        before = projects.revision(root)
+        view = projects.wait(path, project_wait)
+        with view.use() if view is not None else nullcontext((None, -1)) as (project, revision):
+            facts = project.with_source(str(path), content) if project is not None else None
+            analysis = analyze(content, str(path), rules=rules, project=facts)
+        if project is None:  # not built (yet), or busy: stale once the view changes
+            revision = before
+        result_id = f"{result_id}:p{revision}"
     diagnostics: list[types.Diagnostic] = []
     # A file that cannot be decoded or parsed (often, while typing) gets nothing: its
     # old diagnostics would point at the wrong places.
@@ -75,11 +130,20 @@ def check(
         diagnostics,
         analysis if keep else None,
         config if keep else None,
+        project_root=root,
+        project_revision=revision,
     )
 
 
 def check_saved(
-    uri: str, path: Path, config: Config, codec: Codec, generation: int, related: bool
+    uri: str,
+    path: Path,
+    config: Config,
+    codec: Codec,
+    generation: int,
+    related: bool,
+    projects: Projects | None = None,
+    project_wait: float = 0.0,
 ) -> Checked | None:
     """:func:`check` on the file as saved; ``None`` if it cannot be read.
 
@@ -105,6 +169,8 @@ def check_saved(
         result_id=f"{generation}:saved:{stat.st_mtime_ns}:{stat.st_size}",
         related_information=related,
         keep=False,
+        projects=projects,
+        project_wait=project_wait,
     )
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from lsprotocol import types
-from pygls.uris import to_fs_path, uri_scheme
+from pygls.uris import from_fs_path, to_fs_path, uri_scheme
 
 from ..checks.source import SourceFile
 from .convert import Codec
@@ -28,6 +28,11 @@ def uri_to_path(uri: str) -> Path | None:
         return None
     path = to_fs_path(uri)
     return Path(path) if path else None
+
+
+def path_to_uri(path: str | Path) -> str:
+    """The ``file:`` URI of a path, as pygls spells it."""
+    return from_fs_path(str(path)) or Path(path).as_uri()
 
 
 def key_of(uri: str) -> str:

@@ -1,5 +1,6 @@
 """The server's LSP handlers: each a function of ``(ls, params)``, registered by
-:func:`register`. They translate between the protocol and the server's operations."""
+:func:`register`. They translate between the protocol and the server's operations;
+code lenses are in :mod:`.lens`, document links and definitions in :mod:`.links`."""
 
 from __future__ import annotations
 
@@ -12,11 +13,10 @@ from lsprotocol import types
 from .. import __version__
 from ..checks.fixing import fix_all, fixable
 from ..config import Config
-from . import actions
+from . import actions, hover, lens, links
 from .checking import Checked
 from .convert import SOURCE, UTF16, Codec
 from .documents import key_of, uri_to_path
-from .hover import noqa_hover
 from .settings import section
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ def initialize(ls: MigrationLanguageServer, params: types.InitializeParams) -> N
 
 
 async def initialized(ls: MigrationLanguageServer, params: types.InitializedParams) -> None:
+    ls.projects.bind()  # the loop the project views report to
     try:
         await asyncio.wait_for(ls.pull_settings(), SETTINGS_TIMEOUT)
     except asyncio.TimeoutError:
@@ -80,6 +81,7 @@ async def did_close(ls: MigrationLanguageServer, params: types.DidCloseTextDocum
     key = key_of(params.text_document.uri)
     ls.cancel_pending(key)
     ls.checked.pop(key, None)
+    ls.lenses.pop(key, None)
     path = uri_to_path(params.text_document.uri)
     if path is None or ls.config_for(path) is None:
         ls.clear(key)
@@ -93,6 +95,12 @@ async def did_close(ls: MigrationLanguageServer, params: types.DidCloseTextDocum
     else:
         ls.deliver_saved(key, checked)
         ls.request_refresh()
+
+
+def did_save(ls: MigrationLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+    path = uri_to_path(params.text_document.uri)
+    if path is not None:
+        ls.projects.refresh([path])  # its own node; then the others' answers and lenses
 
 
 # -- settings and files ------------------------------------------------------------
@@ -116,6 +124,8 @@ async def did_change_watched_files(
     if any(change.uri.endswith("/pyproject.toml") for change in params.changes):
         ls.reload_projects()
         return
+    paths = [p for c in params.changes if (p := uri_to_path(c.uri)) is not None]
+    ls.projects.refresh([p for p in paths if p.suffix == ".py"])
     changed = False
     for change in params.changes:
         path = uri_to_path(change.uri)
@@ -208,7 +218,7 @@ async def workspace_diagnostic(
     return types.WorkspaceDiagnosticReport(items=items)
 
 
-# -- code actions and hover --------------------------------------------------------
+# -- code actions ------------------------------------------------------------------
 
 
 async def code_action(
@@ -283,14 +293,6 @@ async def code_action_resolve(
     return action
 
 
-def hover(ls: MigrationLanguageServer, params: types.HoverParams) -> types.Hover | None:
-    doc = ls.document(params.text_document.uri)
-    if doc is None or doc.path is None or ls.config_for(doc.path) is None:
-        return None
-    source = doc.source
-    return noqa_hover(source, ls.codec.core_position(source, params.position), ls.codec)
-
-
 def register(ls: MigrationLanguageServer) -> None:
     features: list[tuple[str, Any, Any]] = [
         (types.INITIALIZE, None, initialize),
@@ -299,6 +301,7 @@ def register(ls: MigrationLanguageServer) -> None:
         (types.TEXT_DOCUMENT_DID_OPEN, None, did_open),
         (types.TEXT_DOCUMENT_DID_CHANGE, None, did_change),
         (types.TEXT_DOCUMENT_DID_CLOSE, None, did_close),
+        (types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False), did_save),
         (types.WORKSPACE_DID_CHANGE_CONFIGURATION, None, did_change_configuration),
         (types.WORKSPACE_DID_CHANGE_WATCHED_FILES, None, did_change_watched_files),
         (types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS, None, did_change_workspace_folders),
@@ -316,7 +319,19 @@ def register(ls: MigrationLanguageServer) -> None:
             code_action,
         ),
         (types.CODE_ACTION_RESOLVE, None, code_action_resolve),
-        (types.TEXT_DOCUMENT_HOVER, None, hover),
+        (types.TEXT_DOCUMENT_HOVER, None, hover.hover),
+        (
+            types.TEXT_DOCUMENT_CODE_LENS,
+            types.CodeLensOptions(resolve_provider=False),
+            lens.code_lens,
+        ),
+        (
+            types.TEXT_DOCUMENT_DOCUMENT_LINK,
+            types.DocumentLinkOptions(resolve_provider=False),
+            links.document_link,
+        ),
+        (types.TEXT_DOCUMENT_DEFINITION, None, links.definition),
     ]
     for method, options, handler in features:
         ls.feature(method, options)(handler)
+    ls.command(lens.COMMAND)(lens.show_rollback)

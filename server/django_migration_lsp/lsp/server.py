@@ -23,6 +23,14 @@ Caching
     generation)``; the generation changes with the settings and ``pyproject.toml``.
     Code actions use it, and never parse again while it is warm.
 
+The project
+    :attr:`MigrationLanguageServer.projects` holds each project's migration graph
+    (:mod:`.project`), built the first time a document needs it and kept for the session.
+    A check that used it is also valid for one revision of it: after a save or a change
+    on disk (:meth:`MigrationLanguageServer.project_changed`) the files whose answers may
+    change are checked again and the client is asked to refresh its code lenses.
+    Code lenses (:mod:`.lens`) and document links (:mod:`.links`) are answered from it.
+
 Errors
     An exception in a handler or a background task is logged to the client
     (``window/logMessage``); that file gets no diagnostics and the server keeps serving.
@@ -60,6 +68,7 @@ from .checking import Checked
 from .convert import SOURCE, UTF16, Codec
 from .documents import Document, key_of, uri_to_path
 from .handlers import register
+from .project import Projects, View
 from .protocol import MigrationProtocol, serve_stdio
 from .settings import Settings, effective_config, parse_settings, section
 
@@ -123,11 +132,15 @@ class MigrationLanguageServer(LanguageServer):
         self._pyprojects: dict[Path, Path | None] = {}
         self._projects: dict[Path, Config] = {}
         self._effective: dict[tuple[Path | None, str | None], Config] = {}
-        self._inflight: dict[tuple[str, int | None, int], asyncio.Future[Checked]] = {}
+        self._inflight: dict[tuple[Any, ...], asyncio.Future[Checked]] = {}
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._shown: set[str] = set()
         self._seen_pyprojects: set[Path] = set()
+        #: The project views (the migration graph of each project root).
+        self.projects = Projects(self.log, self.project_changed, self.folder_of)
+        #: Code lenses per open document: ((version, generation, revision), lenses).
+        self.lenses: dict[str, tuple[tuple[Any, ...], list[types.CodeLens]]] = {}
         #: The process's exit status once :meth:`start_io` returns (``None`` before).
         self.exit_code: int | None = None
 
@@ -199,8 +212,13 @@ class MigrationLanguageServer(LanguageServer):
 
     def shutdown_workers(self) -> None:
         for task in [*self._tasks]:
-            task.cancel()
+            try:
+                task.cancel()
+            except RuntimeError:  # its loop is closed (stdio: after ``asyncio.run``)
+                pass
+        self._tasks.clear()
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.projects.close()
 
     # -- transport ------------------------------------------------------------------
 
@@ -217,8 +235,11 @@ class MigrationLanguageServer(LanguageServer):
         except KeyboardInterrupt:
             pass
         finally:
-            self.shutdown_workers()
-            self.shutdown()
+            try:
+                self.shutdown_workers()
+                self.shutdown()
+            except Exception:  # noqa: BLE001 - the exit status below must still be set
+                logging.getLogger(__name__).exception("while shutting down")
         if code is None:
             code = 0 if self.protocol._shutdown else 1
         self.exit_code = code if isinstance(code, int) else 1
@@ -341,7 +362,9 @@ class MigrationLanguageServer(LanguageServer):
         """A pyproject.toml changed: read the configuration again, check everything."""
         self.log(types.MessageType.Info, "pyproject.toml changed: reading the configuration again")
         self.invalidate(projects=True)
+        self.projects.forget()  # discovery may find other files: read the graphs again
         self.refresh_all()
+        self.refresh_lenses()
 
     async def poll_pyprojects(self, interval: float = PYPROJECT_POLL) -> None:
         """For clients that cannot watch files: notice edits of the pyproject.toml files
@@ -364,12 +387,51 @@ class MigrationLanguageServer(LanguageServer):
             now = stamps()
             if any(now[p] != last.get(p, now[p]) for p in now):
                 self.reload_projects()
+            else:
+                # Nor can it tell that a migration changed on disk (a checkout, a
+                # makemigrations): a stat of each file the project views know.
+                self.projects.refresh(None)
             last = now
 
     def request_refresh(self) -> None:
         """Ask a pulling client to pull again (``workspace/diagnostic/refresh``)."""
         if self.pull and self.capability("workspace.diagnostics.refresh_support", False):
             self.spawn(self.workspace_diagnostic_refresh_async(None), "diagnostic refresh")
+
+    def refresh_lenses(self) -> None:
+        """Ask the client to request its code lenses again (``workspace/codeLens/refresh``)."""
+        self.lenses.clear()
+        if self.capability("workspace.code_lens.refresh_support", False):
+            self.spawn(self.workspace_code_lens_refresh_async(None), "code lens refresh")
+
+    # -- the project ------------------------------------------------------------------
+
+    def current(self, checked: Checked) -> bool:
+        """Is ``checked`` computed with the project view as it is now (or without one)?"""
+        return self.projects.current(checked.project_root, checked.project_revision)
+
+    def project_changed(self, view: View) -> None:
+        """``view`` was built or changed (on the event loop): check again the files whose
+        diagnostics used it (or waited for it), and refresh the lenses."""
+        for key, doc in self.documents.items():
+            cached = self.checked.get(key)
+            if cached is not None and cached.project_root == view.root and not self.current(cached):
+                self.checked.pop(key, None)
+                if not self.pull:
+                    self.schedule(doc, 0)
+        stale = [
+            Path(key)
+            for key, checked in self.saved.items()
+            if checked.project_root == view.root and not self.current(checked)
+        ]
+        if stale:
+            self.spawn(self._check_saved_again(stale), "checking files again")
+        self.request_refresh()
+        self.refresh_lenses()
+
+    async def _check_saved_again(self, paths: list[Path]) -> None:
+        for path in paths:
+            self.deliver_saved(str(path), await self.check_saved(path))
 
     # -- open documents -----------------------------------------------------------
 
@@ -383,9 +445,18 @@ class MigrationLanguageServer(LanguageServer):
             return None
         generation, version = self.generation, doc.version
         cached = self.checked.get(doc.key)
-        if cached is not None and (cached.version, cached.generation) == (version, generation):
+        if (
+            cached is not None
+            and (cached.version, cached.generation) == (version, generation)
+            and self.current(cached)
+        ):
             return cached
-        key = (doc.key, version, generation)
+        projects = None
+        if checking.wants_project(config.rules_for(doc.path), doc.path, doc.text):
+            await self.projects.ready(doc.path)  # built off the loop, waited for a while
+            projects = self.projects
+        revision = self.projects.revision(self.projects.root_of(doc.path)) if projects else None
+        key = (doc.key, version, generation, revision)
         future = self._inflight.get(key)
         if future is None:
             future = asyncio.ensure_future(
@@ -401,6 +472,7 @@ class MigrationLanguageServer(LanguageServer):
                     result_id=f"{generation}:{version}",
                     related_information=self.related_information,
                     keep=True,
+                    projects=projects,
                 )
             )
             self._inflight[key] = future
@@ -456,6 +528,8 @@ class MigrationLanguageServer(LanguageServer):
         ):
             return  # a newer version is on its way: never publish an older one
         self.publish(doc.uri, checked.diagnostics, checked.version)
+        if not self.current(checked):  # the project changed while it was being checked
+            asyncio.get_running_loop().call_soon(self.schedule, doc, 0)
 
     # -- publishing ---------------------------------------------------------------
 
@@ -514,6 +588,8 @@ class MigrationLanguageServer(LanguageServer):
             self.codec,
             self.generation,
             self.related_information,
+            self.projects,
+            self.projects.wait_seconds,
         )
         if checked is None:
             self.saved.pop(key, None)

@@ -34,6 +34,9 @@ with ``ast``, never imported, and nothing of the user's project runs.
   ``RemoveField``'s reverse re-adds);
 - ``git.py``: the migrations of a commit, for ``plan --to-ref``;
 - ``checking.py``: the project view ``check`` builds once, for the rules that need it;
+- ``editor.py``: the rollback past one migration as an editor has its file (the lens);
+- ``references.py``: the entries of ``dependencies``/``run_before``/``replaces`` with their
+  ranges, and the file each one means (the editor's links);
 - ``examples.py``: a rule example's small project, for the generated tests and docs.
 
 The per-file rules consume this layer through ``MigrationContext.project``; the CLI's

@@ -50,6 +50,27 @@ if TYPE_CHECKING:
 
 FOUND_BY = ("setting", "folder", "content", "extend-include")
 
+#: Folders a walk never enters: version control, virtualenvs, builds, caches.
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        "node_modules",
+        "site-packages",
+        "build",
+        "dist",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        "__pycache__",
+    }
+)
+
 #: Files whose presence marks the folder of a project (the first one found going up).
 PROJECT_MARKERS = ("manage.py", ".git", ".hg", "pyproject.toml", "setup.py", "setup.cfg")
 #: Source roots tried for a dotted module besides the project folder itself.
@@ -370,8 +391,6 @@ class Discovery:
     def walk_folders(self, root: Path) -> Iterator[tuple[str, list[str], str | None]]:
         """:meth:`walk` with each folder as text (``os.path.join(str(root), ...)``): what
         the CLI's walk of a whole repository uses, with no path object per folder."""
-        from ..config import SKIP_DIRS  # the CLI's list; config imports this module
-
         project = self.project_of(root)
         config = self.config
         excluded = config.is_excluded if config is not None and config.exclude else None

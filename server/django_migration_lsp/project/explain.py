@@ -9,6 +9,19 @@
 * :func:`removed_field`: what unapplying a ``RemoveField`` does: the column it re-adds,
   with or without a default, and what the existing rows get (DJM005's question).
 
+The hovers are built on them, at a position of a file as the editor has it:
+
+* :func:`call_at`: the ``get_model`` or ``RemoveField`` call there, read with ``ast``
+  alone (no project: most positions have none, and need not wait for the graph);
+* :func:`get_model_at` and :func:`explain_get_model`: a historical registry's
+  ``get_model`` (``registry_get_model_calls``) in a function that a ``RunPython`` of
+  the migration runs (its forward or reverse, directly or through the file's helpers),
+  and the model as the state has it just before that ``RunPython``;
+* :func:`remove_field_at` and :func:`explain_remove_field`: a ``RemoveField`` (at the
+  top level or among database operations) and what its reverse re-adds.
+
+The ``explain_*`` functions return Markdown.
+
 Nothing here imports the project's code; the state comes from :class:`~.model.Project`.
 """
 
@@ -19,10 +32,13 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..checks.base import Position, Range
 from ..checks.bindings import Bindings
+from ..checks.context import MigrationContext
+from ..checks.effects import registry_get_model_calls
 from ..checks.facts import FAILS, FILLED, NO_COLUMN, NULLS, FieldFacts, MigrationKey, ModelFacts
 from ..checks.operations import ListedOperation, listed_operations
-from ..checks.rules._state import exact_indices, literal_list
+from ..checks.rules._state import exact_indices, literal_list, position
 from ..checks.source import SourceFile, decode_source
 from .model import Project
 
@@ -56,6 +72,13 @@ class OperationAt:
     field: str | None
     line: int
     end_line: int
+    #: The call's range (code points), in the text it was read from.
+    range: Range | None = None
+
+    @property
+    def where(self) -> str:
+        """``shop.0002_changes`` ``operations[1]`` (``.database_operations[0]``), in Markdown."""
+        return _where(self.key, self.index, self.database_operation)
 
 
 def operation_at(
@@ -79,8 +102,8 @@ def operation_at(
         if op.database and literal_list(op.argument(0, "database_operations")):
             for j, nested in enumerate(op.database):
                 if _spans(nested, line):
-                    return _at(key, op.index, j, nested)
-        return _at(key, op.index, None, op)
+                    return _at(key, op.index, j, nested, source)
+        return _at(key, op.index, None, op, source)
     return None
 
 
@@ -101,11 +124,14 @@ def historical_model(project: Project, at: OperationAt, model: str | None = None
 
 def describe_model(model: ModelFacts) -> list[str]:
     """One line per field: ``"note: TextField, NOT NULL, no default (shop.0001_initial)"``."""
-    lines = []
-    for field in model.fields:
-        by = f" ({field.changed_by[0]}.{field.changed_by[1]})" if field.changed_by else ""
-        lines.append(f"{field.name}: {_type(field)}, {_null(field)}, {_default(field)}{by}")
-    return lines
+    return [f"{field.name}: {describe_field(field)}" for field in model.fields]
+
+
+def describe_field(field: FieldFacts) -> str:
+    """``"TextField, NOT NULL, no default (shop.0001_initial)"``: its type, null, default
+    and the migration that last changed it."""
+    by = f" ({field.changed_by[0]}.{field.changed_by[1]})" if field.changed_by else ""
+    return f"{_type(field)}, {_null(field)}, {_default(field)}{by}"
 
 
 @dataclass(frozen=True)
@@ -154,6 +180,229 @@ def removed_field(project: Project, at: OperationAt) -> RemovedField | None:
     return RemovedField(model, field, field.re_added)
 
 
+# -- at a position of a file: the hovers -------------------------------------------------
+
+GET_MODEL = "get_model"
+REMOVE_FIELD = "RemoveField"
+#: What each direction of a ``RunPython`` is called when it runs.
+_RUNS = {"forward": "applied", "reverse": "unapplied"}
+
+
+def call_at(text: str, line: int, column: int) -> str | None:
+    """:data:`GET_MODEL` or :data:`REMOVE_FIELD` when the innermost such call (by its
+    callee's name) holds the position (1-based ``line``, ``column`` in code points);
+    ``None`` elsewhere, or when ``text`` does not parse. ``ast`` alone: no project."""
+    tree, source = _parse("<buffer>", text)
+    found = _call_at(tree, source, Position(line, column)) if tree and source else None
+    return found[0] if found is not None else None
+
+
+@dataclass(frozen=True)
+class ModelAt:
+    """A ``get_model`` call of a historical registry, and one ``RunPython`` of the
+    migration that runs the function holding it (the state it sees is the one just
+    before that operation)."""
+
+    key: MigrationKey
+    #: The ``RunPython``'s index in ``Migration.operations``, and for one among a
+    #: ``SeparateDatabaseAndState``'s ``database_operations``, its index there.
+    index: int
+    database_operation: int | None
+    app_label: str
+    model_name: str
+    #: ``("forward",)``, ``("reverse",)`` or both: what the function runs as.
+    runs: tuple[str, ...]
+    #: The call's range (code points).
+    range: Range
+
+    @property
+    def where(self) -> str:
+        return _where(self.key, self.index, self.database_operation)
+
+
+def get_model_at(
+    project: Project, path: str, line: int, column: int, text: str | bytes | None = None
+) -> list[ModelAt]:
+    """The ``X.get_model("app", "Model")`` / ``X.get_model("app.Model")`` call at the
+    position, ``X`` the registry its function was given (``registry_get_model_calls``),
+    once for each ``RunPython`` of the migration whose forward or reverse runs that
+    function, directly or through the file's functions it calls; ``[]`` when there is
+    none, or the file is not a migration of the project's graph. In the order of the
+    operations."""
+    found = _migration_call(project, path, Position(line, column), text, GET_MODEL)
+    if found is None:
+        return []
+    key, tree, source, call = found
+    ctx = MigrationContext(source, tree)
+    listed = listed_operations(tree, ctx.bindings)
+    exact = exact_indices(tree)
+    runs: dict[tuple[int, int | None], list[str]] = {}
+    named: tuple[str, str] | None = None
+    for op in ctx.operations:
+        where = position(listed, exact, op.call) if op.kind == "RunPython" else None
+        if where is None:
+            continue
+        for direction, slot in (("forward", op.forward_slot), ("reverse", op.reverse_slot)):
+            argument = op.slot_argument(slot)
+            if argument is None:
+                continue
+            fn = ctx.reach.lookup_callable(argument, op.class_def)
+            if fn is None:
+                continue
+            for function in ctx.reach.reached_from(fn):
+                got = next(
+                    (g for g in registry_get_model_calls(function, ctx.bindings) if g.call is call),
+                    None,
+                )
+                if got is not None:
+                    named = (got.app_label, got.model_name)
+                    if direction not in runs.setdefault(where, []):
+                        runs[where].append(direction)
+                    break
+    if named is None:
+        return []
+    rng = source.node_range(call)
+    return [
+        ModelAt(key, index, j, *named, tuple(directions), rng)
+        for (index, j), directions in sorted(runs.items(), key=lambda item: item[0][0])
+    ]
+
+
+def explain_get_model(project: Project, found: list[ModelAt]) -> str:
+    """Markdown: for each :class:`ModelAt`, the model as the state has it just before
+    its ``RunPython``, one line per field (:func:`describe_field`); or, in one line, that
+    there is no such model there (``get_model`` raises ``LookupError``, as DJM006
+    says), or that the state there is not known."""
+    parts = []
+    for at in found:
+        runs = " and ".join(at.runs)
+        where = f"{at.where} (`RunPython`, {runs})"
+        name = f"{at.app_label}.{at.model_name}"
+        try:
+            model = project.model_before(
+                at.key, at.index, at.app_label, at.model_name,
+                database_operation=at.database_operation,
+            )  # fmt: skip
+        except LookupError as exc:
+            parts.append(f"**{name}** before {where}: the state there is unknown ({_reason(exc)})")
+            continue
+        if model is None:
+            verb = " or ".join(_RUNS[r] for r in at.runs)
+            parts.append(
+                f"**{name}** is not in the state before {where}: `get_model` raises "
+                f"`LookupError` when this migration is {verb} ({_why_missing(project, at)})"
+            )
+            continue
+        lines = [f"- `{f.name}`: {describe_field(f)}" for f in model.fields] or ["(no fields)"]
+        parts.append(f"**{model.app_label}.{model.name}** before {where}\n\n" + "\n".join(lines))
+    return "\n\n---\n\n".join(parts)
+
+
+def remove_field_at(
+    project: Project, path: str, line: int, column: int, text: str | bytes | None = None
+) -> OperationAt | None:
+    """The ``RemoveField(...)`` call at the position: an operation of
+    ``Migration.operations``, or one of a ``SeparateDatabaseAndState``'s
+    ``database_operations`` (among its ``state_operations`` it never touches the
+    database); ``None`` elsewhere, or when the file is not a migration of the graph."""
+    found = _migration_call(project, path, Position(line, column), text, REMOVE_FIELD)
+    if found is None:
+        return None
+    key, tree, source, call = found
+    listed = listed_operations(tree, Bindings(source, tree))
+    where = position(listed, exact_indices(tree), call)
+    if where is None:
+        return None
+    index, j = where
+    op = listed[index] if j is None else listed[index].database[j]
+    return _at(key, index, j, op, source) if op.kind == REMOVE_FIELD else None
+
+
+def explain_remove_field(project: Project, at: OperationAt) -> str:
+    """Markdown: what unapplying the ``RemoveField`` re-adds (:meth:`RemovedField.describe`),
+    or why that is not known."""
+    found = removed_field(project, at)
+    if found is not None:
+        model = found.model
+        head = f"**RemoveField** `{model.app_label}.{model.name}.{found.field.name}`, {at.where}"
+        if model.has_table is False:
+            what = "unmanaged or a proxy"
+            return f"{head}\n\n`{model.name}` is {what}: unapplying it changes no table."
+        return f"{head}\n\n{found.describe()}"
+    head = f"**RemoveField** `{at.key[0]}.{at.model or '?'}.{at.field or '?'}`, {at.where}"
+    if not at.model or not at.field:
+        return f"{head}: its model or field is not a literal name"
+    try:
+        model = project.model_before(
+            at.key, at.index, at.key[0], at.model, database_operation=at.database_operation
+        )
+    except LookupError as exc:
+        return f"{head}: the state before it is not known ({_reason(exc)})"
+    if model is None:
+        return f"{head}: there is no model `{at.model}` in the state before it"
+    return f"{head}: `{model.name}` has no field `{at.field}` in the state before it"
+
+
+def _why_missing(project: Project, at: ModelAt) -> str:
+    app, name = at.app_label, at.model_name
+    creators = project.creators(app, name)
+    if not creators:
+        return f"no migration of `{app}` creates a model `{name}`"
+    if at.key in creators:
+        return "this migration creates it, after that operation"
+    first = f"{creators[0][0]}.{creators[0][1]}"
+    if any(project.is_ancestor(c, at.key) for c in creators):
+        return f"`{first}` creates it; a migration before this one deletes or renames it"
+    return f"`{first}`, which creates it, does not run before this migration"
+
+
+def _reason(exc: LookupError) -> str:
+    return exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+
+
+def _migration_call(
+    project: Project, path: str, pos: Position, text: str | bytes | None, kind: str
+) -> tuple[MigrationKey, ast.Module, SourceFile, ast.Call] | None:
+    """The migration's key, its tree and text, and the call of ``kind`` at ``pos``."""
+    key = project.migration_of(path)
+    tree, source = _parse(path, text) if key is not None else (None, None)
+    found = _call_at(tree, source, pos) if tree is not None and source is not None else None
+    if key is None or tree is None or source is None or found is None or found[0] != kind:
+        return None
+    return key, tree, source, found[1]
+
+
+def _call_at(tree: ast.Module, source: SourceFile, pos: Position) -> tuple[str, ast.Call] | None:
+    """The innermost call named ``get_model`` (an attribute) or ``RemoveField`` whose
+    range holds ``pos``; only the nodes whose lines hold it are entered."""
+    found = None
+    stack: list[ast.AST] = [tree]
+    while stack:
+        for child in ast.iter_child_nodes(stack.pop()):
+            start = getattr(child, "lineno", None)
+            if start is None:
+                stack.append(child)  # arguments, comprehensions, ...: no position of their own
+                continue
+            if not start <= pos.line <= (getattr(child, "end_lineno", None) or start):
+                continue
+            stack.append(child)
+            if isinstance(child, ast.Call):
+                kind = _call_kind(child)
+                if kind is not None:
+                    rng = source.node_range(child)
+                    if rng.start <= pos <= rng.end:
+                        found = (kind, child)  # each one found is inside the last
+    return found
+
+
+def _call_kind(call: ast.Call) -> str | None:
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    if name == GET_MODEL and isinstance(func, ast.Attribute):
+        return GET_MODEL
+    return REMOVE_FIELD if name == REMOVE_FIELD else None
+
+
 def _fill(field: FieldFacts) -> str:
     """What Django's ``effective_default`` gives the rows of a re-added column."""
     if field.has_default:
@@ -191,14 +440,22 @@ def _spans(op: ListedOperation, line: int) -> bool:
     return op.node.lineno <= line <= (op.node.end_lineno or op.node.lineno)
 
 
-def _at(key: MigrationKey, index: int, j: int | None, op: ListedOperation) -> OperationAt:
+def _at(
+    key: MigrationKey, index: int, j: int | None, op: ListedOperation, source: SourceFile
+) -> OperationAt:
     kind = op.kind
     if kind in _MODEL_ARGUMENT:
         model, field = op.literal(0, _MODEL_ARGUMENT[kind]), None
     else:
         model, field = op.literal(0, "model_name"), op.literal(1, "name")
-    node = op.node
-    return OperationAt(key, index, j, kind, model, field, node.lineno, node.end_lineno or 0)
+    node, rng = op.node, source.node_range(op.node)
+    return OperationAt(key, index, j, kind, model, field, node.lineno, node.end_lineno or 0, rng)
+
+
+def _where(key: MigrationKey, index: int, database_operation: int | None) -> str:
+    """The migration and the operation, in Markdown code spans."""
+    nested = "" if database_operation is None else f".database_operations[{database_operation}]"
+    return f"`{key[0]}.{key[1]}` `operations[{index}]{nested}`"
 
 
 def _parse(path: str, text: str | bytes | None) -> tuple[ast.Module | None, SourceFile | None]:

@@ -58,7 +58,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import SKIP_DIRS
+from .discovery import SKIP_DIRS
 from .environment import Environment, find_app, migration_names
 from .problems import Problem
 from .reader import NO_MIGRATION_CLASS, MigrationInfo, MigrationKey, read_migration

@@ -198,6 +198,11 @@ def migration_plan(
     """``MigrationExecutor.migration_plan(targets)`` when every migration is applied, and
     whether it was made on the graph without squashes (as Django 4.0+ does when a target
     is a replaced migration; Django 3.2, the environment's, raises ``KeyError`` there)."""
+    cycles = [p for p in project.problems if p.kind == "cycle"]
+    if cycles:
+        # Django's loader refuses the graph before ``migrate`` starts (and its
+        # ``backwards_plan`` would never end on it): so does the plan.
+        raise PlanError(f"{cycles[0].message}: `migrate` refuses to run until it is broken.")
     version = project.environment.django_version()
     fallback = version is None or version >= (4, 0)
     for target in targets:
@@ -293,11 +298,28 @@ def build_plan(
 
 
 def _findings(path: str, rules, analyze, config, project: Project) -> list[StepFinding]:
+    from ..files import SkippedFile, read_source
+
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        return [StepFinding("", 1, f"cannot read {path}: {exc.strerror or exc}", "ok")]
-    analysis = analyze(data, path, rules=rules, project=project)
+        data = read_source(path)  # a regular file only: never blocks on a FIFO
+    except (OSError, SkippedFile) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return [StepFinding("", 1, f"cannot read {path}: {reason}", "ok")]
+    return step_findings(path, data, config, project=project, rules=rules)
+
+
+def step_findings(
+    path: str, content: str | bytes, config=None, *, project: Project | None = None, rules=None
+) -> list[StepFinding]:
+    """The findings that give a step its verdict (:data:`VERDICTS`), from ``content`` (the
+    file's bytes, or an editor buffer's text); silenced ones included and marked.
+    ``project`` is what the rules that ask the historical state see (DJM005, DJM006)."""
+    from ..checks.engine import analyze
+    from ..checks.registry import get_rule
+
+    if rules is None:
+        rules = [r for r in (get_rule(code) for code in VERDICTS) if r is not None]
+    analysis = analyze(content, path, rules=rules, project=project)
     selection = config.selection_for(Path(path)) if config is not None else None
     out = []
     for finding, silenced in [
