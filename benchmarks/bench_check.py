@@ -67,15 +67,21 @@ CATEGORIES = {
     "file that does not parse": ({None}, {"MRT902"}),
 }
 HEAVY = ("pygls", "lsprotocol", "django", "libcst", "json", "difflib", "concurrent", "tempfile")
+#: The rules that read the project (graph and historical state), and the run without them.
+PROJECT_RULES = "DJM005,DJM006,DJM007"
+IGNORE = ("--ignore", PROJECT_RULES)
+IGNORED = f"json --ignore {PROJECT_RULES}"
 
 
 # -- running things in turns -----------------------------------------------------------
 
 
 class Timing:
-    def __init__(self, times: list[float]) -> None:
+    def __init__(self, times: list[float], cpu: list[float] | None = None) -> None:
         self.times = times
         self.median = statistics.median(times)
+        #: CPU seconds (user + system) of the subprocesses a run waited for, each run.
+        self.cpu = statistics.median(cpu) if cpu and any(cpu) else None
 
     @property
     def noisy(self) -> bool:
@@ -84,7 +90,8 @@ class Timing:
 
     def __str__(self) -> str:
         spread = f"{min(self.times) * 1000:.0f}-{max(self.times) * 1000:.0f}"
-        return f"{self.median * 1000:8.1f} ms  ({spread}{', noisy' if self.noisy else ''})"
+        cpu = f", cpu {self.cpu * 1000:.0f} ms" if self.cpu is not None else ""
+        return f"{self.median * 1000:8.1f} ms  ({spread}{', noisy' if self.noisy else ''}{cpu})"
 
 
 def race(
@@ -95,11 +102,13 @@ def race(
     ``collector=False``: the cycle collector is off while a contender runs, as it is
     while ``check`` checks files."""
     times: dict[str, list[float]] = {name: [] for name in fns}
+    cpu: dict[str, list[float]] = {name: [] for name in fns}
     for round_ in range(repeats + 1):
         for name, fn in fns.items():
             gc.collect()  # the same heap for every run: less noise
             if not collector:
                 gc.disable()
+            used = children_cpu()
             start = time.perf_counter()
             try:
                 fn()
@@ -107,7 +116,17 @@ def race(
                 gc.enable()
             if round_:
                 times[name].append(time.perf_counter() - start)
-    return {name: Timing(ts) for name, ts in times.items()}
+                cpu[name].append(children_cpu() - used)
+    return {name: Timing(ts, cpu[name]) for name, ts in times.items()}
+
+
+def children_cpu() -> float:
+    """CPU seconds used so far by the subprocesses waited for (theirs included): what a
+    command costs on a machine shared with others, whose wall time it does not show."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def environment() -> dict[str, str]:
@@ -165,15 +184,21 @@ def replicate(source: Path, target: Path, copies: int) -> None:
     """``copies`` copies of the corpus under ``target/copy-01``, ...: hard links where the
     file system allows, else copies."""
     for k in range(1, copies + 1):
-        for path in sorted(source.rglob("*")):
-            if path.is_dir():
-                continue
-            dest = target / f"copy-{k:02d}" / path.relative_to(source)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(path, dest)
-            except OSError:
-                shutil.copy2(path, dest)
+        link_tree(source, target / f"copy-{k:02d}")
+
+
+def link_tree(source: Path, target: Path) -> None:
+    """The files under ``source`` at the same places under ``target``: hard links where
+    the file system allows, else copies."""
+    for path in sorted(source.rglob("*")):
+        if path.is_dir():
+            continue
+        dest = target / path.relative_to(source)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, dest)
+        except OSError:
+            shutil.copy2(path, dest)
 
 
 # -- whole corpora, as a user runs them ---------------------------------------------------
@@ -186,6 +211,33 @@ class Tools:
         self.mrt = find_tool("mrt", args.mrt, ROOT / ".cache" / "mrt-venv" / "bin" / "mrt")
         self.baseline = Path(args.baseline).resolve() if args.baseline else None
         self.env = environment()
+        if self.baseline is not None:
+            self._check_baseline()
+
+    @property
+    def baseline_server(self) -> Path:
+        assert self.baseline is not None
+        server = self.baseline / "server"
+        return server if server.is_dir() else self.baseline
+
+    def baseline_env(self, *extra: str) -> dict[str, str]:
+        """The environment that runs the baseline's sources (by ``PYTHONPATH``)."""
+        path = os.pathsep.join([str(self.baseline_server), *extra])
+        return {**self.env, "PYTHONPATH": path}
+
+    def _check_baseline(self) -> None:
+        """The baseline's package must be the one imported (not this checkout's, which an
+        editable install would give if the baseline folder were gone)."""
+        probe = "import django_migration_lsp as m; print(m.__file__)"
+        found = subprocess.run(
+            [sys.executable, "-c", probe],
+            env=self.baseline_env(),
+            capture_output=True,
+            text=True,
+            cwd=tempfile.gettempdir(),
+        ).stdout.strip()
+        if not found.startswith(str(self.baseline_server)):
+            raise SystemExit(f"--baseline {self.baseline}: python imports {found or 'nothing'}")
 
 
 def whole_corpus(
@@ -197,6 +249,7 @@ def whole_corpus(
     relative = [str(p.relative_to(root)) for p in files]
     commands: dict[str, tuple[list[str], Path, dict[str, str], tuple[int, ...]]] = {
         "json": ([*ours, ".", "--format", "json", "--exit-zero"], root, env, (0,)),
+        IGNORED: ([*ours, ".", "--format", "json", "--exit-zero", *IGNORE], root, env, (0,)),
         "text": ([*ours, ".", "--format", "text", "--exit-zero"], root, env, (0,)),
         "json, absolute path from elsewhere": (
             [*ours, str(root), "--format", "json", "--exit-zero"],
@@ -224,12 +277,15 @@ def whole_corpus(
             (0, 1, 2),
         )
     if tools.baseline:
-        server = (
-            tools.baseline / "server" if (tools.baseline / "server").is_dir() else tools.baseline
-        )
-        base_env = {**env, "PYTHONPATH": str(server)}
+        base_env = tools.baseline_env()
         commands["json, baseline"] = (
             [*ours, ".", "--format", "json", "--exit-zero"],
+            root,
+            base_env,
+            (0,),
+        )
+        commands[f"{IGNORED}, baseline"] = (
+            [*ours, ".", "--format", "json", "--exit-zero", *IGNORE],
             root,
             base_env,
             (0,),
@@ -259,8 +315,10 @@ def print_ratios(label: str, m: dict[str, float]) -> None:
     if "ruff" in m:
         ratio = m["json"] / m["ruff"]
         print(f"    ours json / ruff                       {ratio:9.2f}x   (target 1.5x)")
+        print(f"    ours json, no project rules / ruff     {m[IGNORED] / m['ruff']:9.2f}x")
         print(f"    ours text / ruff                       {m['text'] / m['ruff']:9.2f}x")
         print(f"    floor / ruff                           {m['floor'] / m['ruff']:9.2f}x")
+    print(f"    ours json / ours without {PROJECT_RULES} {m['json'] / m[IGNORED]:6.2f}x")
     print(f"    ours json / floor                      {m['json'] / m['floor']:9.2f}x")
     print(
         "    absolute path from elsewhere / inside  "
@@ -270,6 +328,73 @@ def print_ratios(label: str, m: dict[str, float]) -> None:
         print(f"    pytest-mrt / ours json                 {m['pytest-mrt'] / m['json']:9.2f}x")
     if "json, baseline" in m:
         print(f"    ours json / baseline json              {m['json'] / m['json, baseline']:9.2f}x")
+        base = m["json, baseline"] / m[f"{IGNORED}, baseline"]
+        print(f"    baseline json / baseline without them  {base:9.2f}x")
+        print(
+            "    ours / baseline without them           "
+            f"{m[IGNORED] / m[f'{IGNORED}, baseline']:9.2f}x"
+        )
+
+
+# -- pre-commit: one changed file in a large project ------------------------------------------
+
+
+def pre_commit(root: Path, files: list[Path], tools: Tools, runs: int, tmp: Path) -> dict:
+    """``check --force-exclude FILE`` (what the pre-commit hook runs on a commit that
+    changes one migration) in the corpus package with the most migration files, made a
+    project of its own: a ``manage.py`` at its root, the other corpus packages on
+    ``PYTHONPATH`` (its environment, as in ``tests/test_corpus.py``). A project rule
+    reads the whole project for that one file: the graph, and for a ``RemoveField`` the
+    historical state up to it. The files: the newest migration of the package's largest
+    app, and the newest one there with a ``RemoveField``."""
+    counts = Counter(p.relative_to(root).parts[0] for p in files)
+    package = max(counts, key=lambda name: (counts[name], name))
+    project = tmp / "pre-commit" / package
+    link_tree(root / package, project)
+    (project / "manage.py").write_text("")
+    folders = Counter(p.parent for p in files if p.relative_to(root).parts[0] == package)
+    app = max(folders, key=lambda folder: (folders[folder], str(folder)))
+    app_files = sorted(p for p in files if p.parent == app)
+    newest = app_files[-1]
+    removal = [p for p in app_files if b"RemoveField" in p.read_bytes()][-1]
+    others = [str(p) for p in sorted(root.iterdir()) if p.is_dir() and p.name != package]
+    env = {**tools.env, "PYTHONPATH": os.pathsep.join(others)}
+    ours = [sys.executable, "-m", "django_migration_lsp", "check", "--force-exclude"]
+    ok = (0, 1)
+    cases = {"a RemoveField": removal, "the newest migration": newest}
+    commands: dict[str, tuple[list[str], Path, dict[str, str], tuple[int, ...]]] = {}
+    for label, path in cases.items():
+        rel = str(path.relative_to(root / package))
+        commands[label] = ([*ours, rel], project, env, ok)
+        commands[f"{label}, --ignore {PROJECT_RULES}"] = ([*ours, rel, *IGNORE], project, env, ok)
+        if tools.baseline:
+            base_env = tools.baseline_env(*others)
+            commands[f"{label}, baseline"] = ([*ours, rel], project, base_env, ok)
+    commands["python -c pass"] = ([sys.executable, "-c", "pass"], project, env, (0,))
+    print(
+        f"pre-commit: check --force-exclude FILE in {package} ({counts[package]:,} migration "
+        f"files) as a project; the app {app.relative_to(root / package)} has {len(app_files)}"
+    )
+    for label, path in cases.items():
+        print(f"  {label}: {path.name}")
+    print(f"  ({load()} before)")
+    t = race({name: run_command(*spec) for name, spec in commands.items()}, runs)
+    print(f"  wall time, median of {runs} runs (fastest-slowest):")
+    for name, timing in t.items():
+        print(f"    {name:52s} {timing}")
+    print(f"  ({load()} after)")
+    medians = {name: timing.median for name, timing in t.items()}
+    print("  ratios:")
+    for label in cases:
+        without = medians[f"{label}, --ignore {PROJECT_RULES}"]
+        print(f"    {label}: all rules / without {PROJECT_RULES}  {medians[label] / without:6.2f}x")
+        if f"{label}, baseline" in medians:
+            print(
+                f"    {label}: ours / baseline                 "
+                f"{medians[label] / medians[f'{label}, baseline']:6.2f}x"
+            )
+    print()
+    return medians
 
 
 # -- findings per category ------------------------------------------------------------------
@@ -504,6 +629,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         small = whole_corpus("PyPI corpus", root, files, tools, args.runs, elsewhere)
         print_ratios("PyPI corpus", small)
         print()
+        hook = pre_commit(root, files, tools, args.runs, Path(tmp))
         large: dict[str, float] | None = None
         if not args.no_large:
             copies = args.copies or math.ceil(ISSUE_FILES / len(files))
@@ -559,6 +685,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             + (f" = {m['floor'] / m['ruff']:.2f}x ruff" if "ruff" in m else "")
             + ")"
         )
+    for label, m in (("PyPI corpus", small), ("large corpus", large)):
+        if m is None:
+            continue
+        line = (
+            f"  {label}: all rules {m['json'] * 1000:.0f} ms, without {PROJECT_RULES} "
+            f"{m[IGNORED] * 1000:.0f} ms ({m['json'] / m[IGNORED]:.2f}x)"
+        )
+        if "json, baseline" in m:
+            line += f"; baseline {m['json, baseline'] * 1000:.0f} ms"
+        print(line)
+    for label in ("a RemoveField", "the newest migration"):
+        line = f"  pre-commit, {label}: {hook[label] * 1000:.0f} ms"
+        if f"{label}, baseline" in hook:
+            line += f" (baseline {hook[f'{label}, baseline'] * 1000:.0f} ms)"
+        print(line)
     print(f"  analyze / ast.parse on the files that need it: {ratio:.2f}x (target 1.3x)")
     print(f"  {load()} at the end")
     return 0

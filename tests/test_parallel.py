@@ -91,3 +91,31 @@ def test_what_the_initializer_sets_up_reaches_every_worker(monkeypatch, platform
         remember(None)
     assert [n for chunk in results for n, _ in chunk] == list(range(400))
     assert {state for chunk in results for _, state in chunk} == {"the project"}
+
+
+def slow_square(chunk: Sequence[int]) -> tuple[list[int], int]:
+    time.sleep(0.01)
+    return [n * n for n in chunk], os.getpid()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers")
+def test_the_parent_does_its_own_work_first_while_the_children_take_chunks():
+    """``parent_first`` (check imports Django there) runs in the parent after the children
+    started: they take the chunks meanwhile, and the parent takes what is left."""
+    done: list[float] = []
+    chunks = [[n] for n in range(8)]
+
+    def busy() -> None:
+        time.sleep(0.5)  # longer than all the chunks take a child
+        done.append(time.monotonic())
+
+    results = map_chunks(slow_square, chunks, 2, parent_first=busy)
+    assert [squares for squares, _ in results] == [[n * n] for n in range(8)]
+    assert done  # it ran, in this process
+    assert PARENT not in {pid for _, pid in results}  # the child took every chunk
+
+
+def test_parent_first_runs_without_workers_too():
+    calls: list[int] = []
+    assert map_chunks(with_state, [[1], [2]], 1, parent_first=lambda: calls.append(1))
+    assert calls == [1]

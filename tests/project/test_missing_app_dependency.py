@@ -140,7 +140,7 @@ PROBE = """
 import sys
 from django_migration_lsp.cli import main
 code = main(sys.argv[1:])
-print(code, "django" in sys.modules)
+print(code, "django" in sys.modules, "django_migration_lsp.project.model" in sys.modules)
 """
 
 
@@ -154,15 +154,19 @@ def test_no_project_and_no_django_when_no_rule_needs_it(make_project):
         )
         return proc.stdout.splitlines()[-1]
 
-    assert run("check", "--select", "DJM001,DJM002,DJM003") == "0 False"
-    assert run("check", "hounds/migrations/0001_initial.py") == "0 False"  # no get_model
-    assert run("check") == "1 True"
+    # (exit status, Django imported, project built)
+    assert run("check", "--select", "DJM001,DJM002,DJM003") == "0 False False"
+    assert run("check", "hounds/migrations/0001_initial.py") == "0 False False"  # no get_model
+    # DJM007 asks the graph's links, which are built without Django.
+    assert run("check") == "1 False True"
     # Calls that name only the file's own app need no graph either.
     own = HOUNDS["hounds/migrations/0002_count_badges.py"].replace(
         '"ledger", "Badge"', '"hounds", "Hound"'
     )
     project.write({"hounds/migrations/0002_count_badges.py": own})
-    assert run("check") == "0 False"
+    assert run("check", "--select", "DJM007") == "0 False False"
+    # DJM006 reads the project for any literal `get_model()`; no state question: no Django.
+    assert run("check") == "0 False True"
 
 
 def test_rule_without_project_reports_nothing():

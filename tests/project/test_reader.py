@@ -118,6 +118,36 @@ def test_models_created_or_renamed_to_a_name():
         """
     )
     assert info.creates == ("Badge", "Entry", "Renamed", "B", "Shadow")
+    assert info.renames
+
+
+RENAMES = """
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    operations = [
+        migrations.AlterModelOptions("order", {{"verbose_name": "{name}"}}),
+        {call}
+    ]
+"""
+
+
+@pytest.mark.parametrize(
+    ("call", "renames"),
+    [
+        pytest.param("migrations.RenameModel('Old', 'New'),", True, id="a RenameModel"),
+        pytest.param("", False, id="none"),
+        pytest.param("# RenameModel('Old', 'New')", False, id="in a comment only"),
+        # Python reads identifiers in NFKC: this is RenameModel, though the bytes differ.
+        pytest.param("migrations.\uff32enameModel('Old', 'New'),", True, id="NFKC"),
+        pytest.param("migrations.RunPython(RenameModel),", False, id="named, not called"),
+    ],
+)
+def test_a_rename_is_found_however_it_is_written(call: str, renames: bool):
+    for name in ("Order", "Bestellungsübersicht"):  # an ASCII file, and one that is not
+        source = RENAMES.format(call=call, name=name)
+        assert read(source).renames is renames, (call, name)
 
 
 UNAPPLY = """\

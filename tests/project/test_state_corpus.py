@@ -117,3 +117,45 @@ def test_replaying_only_the_apps_a_question_needs_is_exact(corpus: Path, environ
     # What that saves: most questions replay the app alone.
     alone = sum(1 for apps in project._states.replays() if len(apps) == 1)
     assert alone >= len(project._states.replays()) / 2
+
+
+def _answers(state: HistoricalState) -> tuple:
+    """Everything a replayed state answers from, as comparable data."""
+
+    def plain(value):
+        return ("unknown", value.reason) if type(value).__name__ == "Unknown" else value
+
+    return (
+        dict(state._migrations),
+        {m: (h.seqs, [plain(s) for s in h.states]) for m, h in state._history.items()},
+        dict(state._app_unknown),
+        {
+            k: [{m: plain(v) for m, v in view.items()} for view in views]
+            for k, views in state._database_views.items()
+        },
+        state.unknown,
+    )
+
+
+def test_an_alter_field_replayed_on_its_model_alone_changes_nothing(
+    corpus: Path, environment, monkeypatch
+):
+    """``state.forwards`` gives Django's ``AlterField`` a state that holds its model only
+    (the rest of the state is only walked to decide a reload that a state never rendered
+    does not do): the replay of every corpus package's whole full plan answers exactly
+    what the replay on the whole state answers."""
+    from django_migration_lsp.project import state as state_module
+
+    altered = 0
+    for package in sorted(p for p in corpus.iterdir() if p.is_dir()):
+        project = load_project(package, environment=environment)
+        plan = [(key, project.operations(key)) for key in project.full_plan()]
+        altered += sum(
+            1 for _, ops in plan for op in ops.walk() if op.built and op.kind == "AlterField"
+        )
+        replays = []
+        for narrow in (True, False):
+            monkeypatch.setattr(state_module, "_NARROW_ALTER_FIELD", narrow)
+            replays.append(_answers(HistoricalState.replay(plan)))
+        assert replays[0] == replays[1], package.name
+    assert altered > 1000

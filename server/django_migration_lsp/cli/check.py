@@ -43,7 +43,7 @@ from ..checks.source import SourceFile
 from ..config import Config, ConfigError, find_pyproject, iter_migration_paths, load_pyproject
 from ..files import SkippedFile, read_source, remove_stale_temporaries, write_atomic
 from ..project import checking as project_view
-from .parallel import chunked, cpu_count, map_chunks
+from .parallel import chunked, cpu_count, forks, map_chunks
 
 FORMATS = ("text", "json", "github", "sarif")
 #: Each worker process must have at least this many files to read and prefilter, or it
@@ -216,12 +216,13 @@ def _could_report(data: bytes, codes: Codes) -> bool:
 
 def _check_task(task: Task, opts: Options) -> FileResult | None:
     """Read one file, prefilter it, check it; ``None`` when the prefilter rules it out
-    (most schema migrations stop here, having cost a read and a byte search)."""
+    (most schema migrations stop here, having cost a read and a byte search). The bytes
+    that the project view already read are not read again."""
     path, codes, unsafe, max_size = task
     read_error: str | None = None
     data: bytes | None = None
     try:
-        data = read_source(path, max_size)
+        data = project_view.data_of(path) or read_source(path, max_size)
     except SkippedFile as exc:
         return FileResult(path, skipped=str(exc))
     except OSError as exc:
@@ -232,17 +233,21 @@ def _check_task(task: Task, opts: Options) -> FileResult | None:
     return check_file(path, data, read_error, codes, opts, unsafe)
 
 
-def _check_tasks(tasks: Sequence[Task], opts: Options) -> tuple[list[FileResult], bool]:
-    """The results worth reporting of some files (in their order), and whether unsafe fixes
-    applied to any file that was checked. Runs in worker processes too."""
-    results, unsafe = [], False
+def _check_tasks(
+    tasks: Sequence[tuple[int, Task]], opts: Options
+) -> tuple[list[tuple[int, FileResult]], bool]:
+    """The results worth reporting of some files, each with the file's number, and
+    whether unsafe fixes applied to any file that was checked. Runs in worker processes
+    too."""
+    results: list[tuple[int, FileResult]] = []
+    unsafe = False
     # A syntax tree holds thousands of objects and no cycle: freed as soon as a file is
     # done, so the cycle collector would only walk them for nothing (about 5% of the time);
     # it runs again after the chunk.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for task in tasks:
+        for number, task in tasks:
             result = _check_task(task, opts)
             if result is None:
                 continue
@@ -257,11 +262,43 @@ def _check_tasks(tasks: Sequence[Task], opts: Options) -> tuple[list[FileResult]
                 or result.noqa_added
                 or result.notes
             ):
-                results.append(result)
+                results.append((number, result))
     finally:
         if collecting:
             gc.enable()
     return results, unsafe
+
+
+def _plan(
+    tasks: Sequence[Task], groups: Sequence[Sequence[str]]
+) -> tuple[list[Sequence[tuple[int, Task]]], int]:
+    """The chunks of numbered files for the workers, and how many workers.
+
+    The files that may ask the historical state come first, one chunk per replay that
+    answers them (``groups``, the longest replay first): one worker replays it, once,
+    while the others take the next chunks. The other files follow in consecutive
+    chunks, as many as the files call for."""
+    workers = min(cpu_count(), max(len(tasks) // FILES_PER_WORKER, len(groups)))
+    numbered = list(enumerate(tasks))
+    if not groups:
+        return chunked(numbered, workers), workers
+    where = {path: g for g, group in enumerate(groups) for path in group}
+    grouped: list[list[tuple[int, Task]]] = [[] for _ in groups]
+    rest: list[tuple[int, Task]] = []
+    for item in numbered:
+        g = where.get(item[1][0])
+        (rest if g is None else grouped[g]).append(item)
+    others = chunked(rest, workers) if rest else []
+    return [*grouped, *others], workers
+
+
+def _parallel(fn, items: Sequence, workers: int, parent_first) -> list:
+    """``fn`` over chunks of ``items`` on ``workers`` processes (see :mod:`.parallel`),
+    the results concatenated in order: how the project view reads the project's files."""
+    found: list = []
+    for part in map_chunks(fn, chunked(items, workers), workers, parent_first=parent_first):
+        found.extend(part)
+    return found
 
 
 def _rule_sets(tasks: Sequence[Task]) -> dict[Codes, list[Rule]]:
@@ -269,9 +306,9 @@ def _rule_sets(tasks: Sequence[Task]) -> dict[Codes, list[Rule]]:
 
 
 def _read_for_project(tasks: Sequence[Task]) -> Iterator[tuple[str, bytes | None, Codes]]:
-    """The files' bytes, read one by one only as far as :func:`project_view.build` asks
-    (it stops at the first file that could use the project; without a rule that needs
-    one it asks for none)."""
+    """The files' bytes, read one by one only as :func:`project_view.build` asks
+    (without a rule that needs the project it asks for none; what it read, the workers
+    do not read again)."""
     for path, codes, _, max_size in tasks:
         try:
             yield path, read_source(path, max_size), codes
@@ -735,22 +772,32 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     # The project view (the graph, the historical state), built once before the workers
     # start (they inherit it), and only when a selected rule needs it for some file.
-    project = project_view.build(paths, _read_for_project(tasks), _rule_sets(tasks))
+    view = project_view.build(
+        paths,
+        _read_for_project(tasks),
+        _rule_sets(tasks),
+        parallel=_parallel,
+        workers=cpu_count(),
+        share=forks(),
+    )
+    project = view.project if view is not None else None
     project_view.install(project)
 
     # Reading, the prefilter and the checks run in worker processes (see .parallel).
-    workers = min(cpu_count(), len(tasks) // FILES_PER_WORKER)
-    results: list[FileResult] = []
+    chunks, workers = _plan(tasks, view.groups if view is not None else [])
+    numbered: list[tuple[int, FileResult]] = []
     any_unsafe = False
     for chunk_results, chunk_unsafe in map_chunks(
         partial(_check_tasks, opts=opts),
-        chunked(tasks, workers),
+        chunks,
         workers,
         initializer=project_view.install,
         initargs=(project,),
     ):
-        results.extend(chunk_results)
+        numbered.extend(chunk_results)
         any_unsafe = any_unsafe or chunk_unsafe
+    numbered.sort(key=lambda item: item[0])  # the files' order, whichever worker had them
+    results = [result for _, result in numbered]
     for r in results:
         if r.skipped:
             err.write(f"warning: skipped {_display(r.path)}: {r.skipped}\n")

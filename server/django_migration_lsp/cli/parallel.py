@@ -35,6 +35,11 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+def forks() -> bool:
+    """Are the workers forked children (which inherit this process's memory)?"""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
 def chunked(items: Sequence[T], workers: int) -> list[Sequence[T]]:
     """``items`` in consecutive chunks: several per worker, so that the load evens out,
     and at most :data:`MAX_CHUNKS`."""
@@ -52,6 +57,7 @@ def map_chunks(
     *,
     initializer: Callable[..., object] | None = None,
     initargs: tuple = (),
+    parent_first: Callable[[], object] | None = None,
 ) -> list[R]:
     """``[fn(chunk) for chunk in chunks]``, computed by ``workers`` processes.
 
@@ -60,17 +66,25 @@ def map_chunks(
     worker failed is computed again in this process, where the exception propagates.
     ``initializer(*initargs)`` has already run in this process: forked children inherit
     what it set up; started ones (no ``fork``) run it first, with ``initargs`` pickled.
+    ``parent_first()`` runs in this process once the other workers have started, before
+    it takes chunks itself: work this process needs later (an import), done while the
+    others start on the chunks.
     """
     if workers <= 1 or len(chunks) <= 1:
+        if parent_first is not None:
+            parent_first()
         return [fn(chunk) for chunk in chunks]
-    if sys.platform.startswith("linux") and hasattr(os, "fork"):
-        return _forked(fn, chunks, min(workers, len(chunks)))
+    if forks():
+        return _forked(fn, chunks, min(workers, len(chunks)), parent_first)
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(
         max_workers=workers, initializer=initializer, initargs=initargs
     ) as pool:
-        return list(pool.map(fn, chunks))
+        results = pool.map(fn, chunks)
+        if parent_first is not None:
+            parent_first()
+        return list(results)
 
 
 def _take(queue: int) -> int | None:
@@ -99,7 +113,12 @@ def _read_all(fd: int) -> bytes:
     return b"".join(parts)
 
 
-def _forked(fn: Callable[[Sequence[T]], R], chunks: list[Sequence[T]], workers: int) -> list[R]:
+def _forked(
+    fn: Callable[[Sequence[T]], R],
+    chunks: list[Sequence[T]],
+    workers: int,
+    parent_first: Callable[[], object] | None = None,
+) -> list[R]:
     import pickle
 
     queue, feed = os.pipe()
@@ -133,6 +152,8 @@ def _forked(fn: Callable[[Sequence[T]], R], chunks: list[Sequence[T]], workers: 
                     os._exit(status)
             os.close(write_end)
             children.append((pid, read_end))
+        if parent_first is not None:
+            parent_first()
         done = _work(fn, chunks, queue)
         for pid, read_end in children:
             payload = _read_all(read_end)

@@ -108,7 +108,7 @@ def build_graph(
         if dep[0] == current_app or dep[0] in unmigrated:
             return None
         if dep[0] in migrated:
-            nodes = graph.root_nodes(dep[0]) if dep[1] == "__first__" else graph.leaf_nodes(dep[0])
+            nodes = _ends(graph, dep[0], "parents" if dep[1] == "__first__" else "children")
             if nodes:
                 return nodes[0]
             message, kind = f"Dependency on app with no migrations: {dep[0]}", "no-migrations"
@@ -148,6 +148,17 @@ def build_graph(
     except CircularDependencyError as exc:
         loaded.problems.append(Problem("cycle", f"Circular dependency: {exc}"))
     return loaded
+
+
+def _ends(graph: MigrationGraph, app: str, links: str) -> list[MigrationKey]:
+    """``graph.root_nodes(app)`` (``links="parents"``) or ``graph.leaf_nodes(app)``
+    (``"children"``), looking at the app's nodes only: Django's methods test every node
+    of the graph, once per ``__first__`` resolved."""
+    return sorted(
+        key
+        for key in graph.nodes
+        if key[0] == app and all(node.key[0] != app for node in getattr(graph.node_map[key], links))
+    )
 
 
 def _drop_dummy_nodes(loaded: LoadedGraph) -> None:

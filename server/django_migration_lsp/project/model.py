@@ -51,7 +51,7 @@ from __future__ import annotations
 import copy as copy_module
 import gc
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
@@ -209,14 +209,17 @@ class Project:
 
     @cached_property
     def links(self) -> Links:
-        graph = self.graph
-        leaves: dict[str, list[MigrationKey]] = {}
-        for key in graph.leaf_nodes():
-            leaves.setdefault(key[0], []).append(key)
+        """The edges of :attr:`graph`, built without Django (:mod:`.links`): a ``check``
+        whose rules ask only the graph does not import it."""
+        from .links import plain_links
+
         return Links(
-            {key: tuple(sorted(p.key for p in graph.node_map[key].parents)) for key in graph.nodes},
-            {app: tuple(keys) for app, keys in leaves.items()},
-            dict(self.loaded.replaced_by),
+            *plain_links(
+                {k: v for k, v in self.infos.items() if v.is_migration},
+                migrated_apps=self.migrated_apps,
+                unmigrated_apps=self.unmigrated_apps,
+                setting=self.setting,
+            )
         )
 
     @property
@@ -308,13 +311,16 @@ class Project:
         return leaves[-1] if leaves else None
 
     def creators(self, app_label: str, model_name: str) -> tuple[MigrationKey, ...]:
-        lowered = model_name.lower()
-        return tuple(
-            key
-            for key in sorted(self.links.parents)
-            if key[0] == app_label
-            and any(name.lower() == lowered for name in self.infos[key].creates)
-        )
+        return self._creators.get((app_label, model_name.lower()), ())
+
+    @cached_property
+    def _creators(self) -> dict[tuple[str, str], tuple[MigrationKey, ...]]:
+        """(app, lower-cased model) -> the graph's nodes that create it, sorted."""
+        found: dict[tuple[str, str], list[MigrationKey]] = {}
+        for key in sorted(self.links.parents):
+            for name in dict.fromkeys(name.lower() for name in self.infos[key].creates):
+                found.setdefault((key[0], name), []).append(key)
+        return {model: tuple(keys) for model, keys in found.items()}
 
     def unknown_app(self, app_label: str, path: str | None = None) -> None:
         """A rule met an app label that is in neither the project nor the environment;
@@ -333,11 +339,7 @@ class Project:
         return found
 
     def _read_operations(self, key: MigrationKey) -> MigrationOperations:
-        import ast
-        import warnings
-
-        from ..checks.source import SourceDecodeError, SourceFile, decode_source
-        from .operations import MigrationOperations, read_operations
+        from .operations import MigrationOperations
         from .reader import blob_id
 
         info = self.infos.get(key)
@@ -351,15 +353,17 @@ class Project:
                 return MigrationOperations(problem=f"cannot read {info.path}: {exc}")
             if blob_id(data) != info.blob:  # not what the graph was built from
                 return MigrationOperations(problem=f"{info.path} changed since it was read")
-        try:
-            text = decode_source(data)[0] if isinstance(data, bytes) else data
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(text, filename=info.path)
-        except (SourceDecodeError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-            return MigrationOperations(problem=f"cannot parse {info.path}: {exc}")
-        source = SourceFile(text, info.path)
-        return read_operations(source, tree, auth_user_model=self.settings.user_model)
+        return operations_of(info.path, data, self.settings.user_model)
+
+    def take_operations(self, read: Mapping[str, tuple[str, MigrationOperations]]) -> None:
+        """Operations read ahead (``check`` reads them while its workers read the
+        files): ``{path: (blob id of the bytes read, operations)}``. Those of a file
+        whose info was read from other bytes are left out."""
+        cache = self._operations
+        for key, info in self.infos.items():
+            found = read.get(info.path)
+            if found is not None and found[0] == info.blob and info.path not in self._texts:
+                cache.setdefault(key, found[1])
 
     def state_at(self, key: MigrationKey, app_label: str | None = None) -> StateAnswers:
         """A historical state that has replayed ``key``, holding what Django's holds
@@ -372,6 +376,23 @@ class Project:
             if shipped_mode == mode and shipped_apps >= apps and answers.has_replayed(key):
                 return answers
         return self._states.state_at(self._view(mode), mode, key, self.operations, apps)
+
+    def replay_of(self, key: MigrationKey) -> tuple[tuple[int, frozenset[str]], int]:
+        """Which replay answers the state questions about ``key`` (the graph it follows
+        and the apps it replays, as :meth:`state_at` picks them), and how many
+        migrations it applies up to ``key``: what ``check`` shares out among its
+        workers. Builds Django's graph. ``LookupError`` when ``key`` is not a node."""
+        mode = self._mode(key)
+        apps = self.apps_for(key[0])
+        positions = self._replay_positions.get((mode, apps))
+        if positions is None:
+            order = (k for k in self._view(mode).order if k[0] in apps)
+            positions = self._replay_positions[(mode, apps)] = {k: n for n, k in enumerate(order)}
+        return (mode, apps), positions.get(key, 0) + 1
+
+    @cached_property
+    def _replay_positions(self) -> dict[tuple[int, frozenset[str]], dict[MigrationKey, int]]:
+        return {}
 
     def apps_for(self, app: str, also: str | None = None) -> frozenset[str]:
         """The apps whose operations make the state of ``app``'s models (and of
@@ -676,6 +697,7 @@ class Project:
         derived = self.__dict__
         derived.get("_operations", {}).pop(key, None)
         derived.pop("_model_index", None)
+        derived.pop("_creators", None)
         derived.pop("_renaming_apps", None)
         derived.pop("_groups", None)
         if path is not None:
@@ -707,11 +729,13 @@ _DERIVED = (
     "_views",
     "_states",
     "_model_index",
+    "_creators",
     "_renaming_apps",
     "_groups",
     "_shipped",
     "_closures",
     "_app_edges",
+    "_replay_positions",
 )
 
 
@@ -738,14 +762,60 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
+def operations_of(path: str, data: bytes | str, auth_user_model: str) -> MigrationOperations:
+    """The operations of a migration file's contents, read into Django's operation
+    objects (:mod:`.operations`; Django is imported)."""
+    import ast
+    import warnings
+
+    from ..checks.source import SourceDecodeError, SourceFile, decode_source
+    from .operations import MigrationOperations, read_operations
+
+    try:
+        text = decode_source(data)[0] if isinstance(data, bytes) else data
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, filename=path)
+    except (SourceDecodeError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return MigrationOperations(problem=f"cannot parse {path}: {exc}")
+    return read_operations(SourceFile(text, path), tree, auth_user_model=auth_user_model)
+
+
+#: One migration file read: its stamp, and its info or why it could not be read.
+FileRead = tuple[Stamp | None, MigrationInfo | None, str | None]
+#: Reads files given as ``(path, app label, name)``, one :data:`FileRead` each, in order.
+FileReader = Callable[[Sequence[tuple[str, str, str]]], list[FileRead]]
+
+
+def read_files(
+    files: Sequence[tuple[str, str, str]], known: Mapping[str, bytes] | None = None
+) -> list[FileRead]:
+    """Read migration files given as ``(path, app label, name)``: the default
+    :data:`FileReader` (``check`` runs it on every core). ``known`` holds bytes already
+    read, by absolute path: those files are not read again."""
+    found: list[FileRead] = []
+    for path, label, name in files:
+        stamp = Stamp.of(Path(path))
+        data = known.get(os.path.abspath(path)) if known else None
+        if data is None:
+            try:
+                data = Path(path).read_bytes()
+            except OSError as exc:
+                found.append((stamp, None, f"cannot read {path}: {exc}"))
+                continue
+        found.append((stamp, read_migration(path, label, name, data), None))
+    return found
+
+
 def load_project(
     root: Path,
     *,
     environment: Environment | None = None,
     settings: Settings | None = None,
+    read: FileReader = read_files,
 ) -> Project:
     with _fewer_collections():
-        return _load_project(root, environment=environment, settings=settings)
+        return _load_project(root, environment=environment, settings=settings, read=read)
 
 
 def _load_project(
@@ -753,14 +823,16 @@ def _load_project(
     *,
     environment: Environment | None = None,
     settings: Settings | None = None,
+    read: FileReader = read_files,
 ) -> Project:
     """Read every migration of the project under ``root`` and of the apps it depends on.
 
     The project's own migrations are found as ``check`` finds them
-    (:func:`.sources.project_migrations`); an app they depend on, or that
-    ``INSTALLED_APPS`` names, and that the project does not contain is looked up in
-    ``environment`` (this tool's ``sys.path`` by default) and its migrations read from
-    there. Nothing is imported.
+    (:func:`.sources.project_migrations`) and read with ``read``, all at once (the
+    first file of each migration only: a second is a duplicate); an app they depend
+    on, or that ``INSTALLED_APPS`` names, and that the project does not contain is
+    looked up in ``environment`` (this tool's ``sys.path`` by default) and its
+    migrations read from there. Nothing is imported.
     """
     root = Path(os.path.abspath(root))
     environment = environment or Environment.current()
@@ -769,7 +841,7 @@ def _load_project(
     stamps: dict[str, Stamp] = {}
     problems: list[Problem] = [Problem("settings", c) for c in settings.conflicts]
 
-    def add(path: Path, label: str, name: str) -> None:
+    def add(path: Path, label: str, name: str, done: FileRead | None = None) -> None:
         key = (label, name)
         if key in infos:
             problems.append(
@@ -782,13 +854,10 @@ def _load_project(
                 )
             )
             return
-        stamp = Stamp.of(path)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            problems.append(Problem("unreadable", f"cannot read {path}: {exc}", key, str(path)))
+        stamp, info, error = done or read_files([(str(path), label, name)])[0]
+        if info is None:
+            problems.append(Problem("unreadable", error or "", key, str(path)))
             return
-        info = read_migration(str(path), label, name, data)
         infos[key] = info
         if stamp is not None:
             stamps[str(path)] = stamp
@@ -801,8 +870,14 @@ def _load_project(
                 kind = "unreadable"
             problems.append(Problem(kind, f"{path}: {message}", key, str(path)))
 
-    for file in project_migrations(root, settings):
-        add(file.path, file.app_label, file.name)
+    files = project_migrations(root, settings)
+    first: dict[MigrationKey, int] = {}
+    for n, file in enumerate(files):
+        first.setdefault(file.key, n)
+    ahead = sorted(first.values())
+    done = dict(zip(ahead, read([(str(files[n].path), *files[n].key) for n in ahead]), strict=True))
+    for n, file in enumerate(files):
+        add(file.path, file.app_label, file.name, done.get(n))
     own = frozenset(infos)
     migrated = {key[0] for key in own}
 

@@ -211,7 +211,7 @@ class _Reader:
             class_line=migration.lineno,
             creates=_names(values.get("operations"), _CREATES),
             deletes=_names(values.get("operations"), _DELETES),
-            renames=_calls(values.get("operations"), "RenameModel"),
+            renames=_calls(values.get("operations"), "RenameModel", self.source.text),
             unapply=_unapply(*override, migration, self.source, classes) if override else None,
             problems=tuple(self.problems),
         )
@@ -319,11 +319,15 @@ def _names(node: ast.expr | None, operations: dict[str, tuple[int, str]]) -> tup
     return tuple(names)
 
 
-def _calls(node: ast.expr | None, operation: str) -> bool:
+def _calls(node: ast.expr | None, operation: str, text: str) -> bool:
     """Does the operations list hold a call of ``operation``? Unknown (not a list):
-    assumed so."""
+    assumed so. An ASCII ``text`` without the word holds none (the walk of a large
+    initial migration's every node costs half its parse); elsewhere an identifier
+    written with other characters may still normalise to it (NFKC), so the tree says."""
     if not isinstance(node, (ast.List, ast.Tuple)):
         return node is not None
+    if operation not in text and text.isascii():
+        return False
     return any(
         isinstance(sub, ast.Call) and (dotted_name(sub.func) or "").rpartition(".")[2] == operation
         for sub in ast.walk(node)

@@ -25,7 +25,9 @@ from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any
 
+import django
 from django.db import models
+from django.db.migrations.operations import AlterField as _ALTER_FIELD
 from django.db.migrations.state import ProjectState
 from django.db.models import NOT_PROVIDED
 
@@ -111,7 +113,7 @@ class HistoricalState(StateAnswers):
             return
         before = {m: dict(ms.fields) for m in touched if (ms := self.state.models.get(m))}
         try:
-            django_op.state_forwards(app, self.state)
+            forwards(django_op, app, self.state, touched)
         except Exception as exc:
             self._mark_unknown(
                 key,
@@ -225,7 +227,7 @@ class HistoricalState(StateAnswers):
                 continue
             found = touched_models(state, app, django_op) or []
             try:
-                django_op.state_forwards(app, state)
+                forwards(django_op, app, state, found)
             except Exception as exc:
                 for model_key in found:
                     seen[model_key] = _Unknown(f"{type(exc).__name__}: {exc}")
@@ -275,6 +277,29 @@ class HistoricalState(StateAnswers):
 
 
 # -- what an operation touches ---------------------------------------------------------
+
+#: See :func:`forwards`.
+_NARROW_ALTER_FIELD = django.VERSION[:2] < (6, 0)
+
+
+def forwards(op: Any, app: str, state: ProjectState, touched: list[ModelKey]) -> None:
+    """``op.state_forwards(app, state)``, for an ``AlterField`` on a state that holds its
+    model only.
+
+    Django's ``AlterField`` (3.2 through 5.2) changes its model's entry in place and no
+    other, then asks whether any model of the state refers to the field
+    (``field_is_referenced``), only to decide whether a rendered app registry reloads
+    the model later (``reload_model(delay=...)``), which a state that is never rendered
+    does not have: a walk of every field of every model at each ``AlterField``, most of
+    the replay's time on a large project, for nothing. The state's other models are not
+    in the state it is given; its model is the same object. Read in Django 3.2, 4.2 and
+    5.2 (``AlterField.state_forwards``, ``ProjectState.alter_field``); a later Django is
+    given the whole state until its code is read too.
+    """
+    if type(op) is _ALTER_FIELD and len(touched) == 1 and _NARROW_ALTER_FIELD:
+        model = state.models.get(touched[0])
+        state = ProjectState(models={touched[0]: model} if model is not None else {})
+    op.state_forwards(app, state)
 
 
 def touched_models(state: ProjectState, app: str, op: Any) -> list[ModelKey] | None:
