@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import pickle
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -177,6 +178,44 @@ def test_refresh_and_with_source_update_one_node(tmp_path: Path):
     Path(path).unlink()
     assert p.refresh() == {b, ("b", "0002_next")}
     assert not p.has_app("b")
+
+
+def _in_time(fn, fifo: Path):
+    """``fn()``, which must not wait on ``fifo``: if it does, a writer unblocks it."""
+    found: list = []
+    thread = threading.Thread(target=lambda: found.append(fn()), daemon=True)
+    thread.start()
+    thread.join(5)
+    if thread.is_alive():
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(5)
+        pytest.fail(f"waited on the FIFO {fifo.name}")
+    return found[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_migration_replaced_by_a_fifo_is_not_opened(tmp_path: Path):
+    """Between the walk and a read (a save that refreshes, the operations read when a
+    rule asks the state), a migration may become a FIFO: it is read as ``check`` reads,
+    never waited on."""
+    write(
+        tmp_path,
+        {
+            "a/migrations/0001_initial.py": migration(creates="Thing"),
+            "a/migrations/0002_more.py": migration(("a", "0001_initial"), creates="Other"),
+        },
+    )
+    p = bare(tmp_path)
+    folder = tmp_path / "a/migrations"
+    first, second = folder / "0001_initial.py", folder / "0002_more.py"
+    first.unlink()
+    os.mkfifo(first)
+    operations = _in_time(lambda: p.operations(("a", "0001_initial")), first)
+    assert "not a regular file" in (operations.problem or ""), operations.problem
+    second.unlink()
+    os.mkfifo(second)
+    assert _in_time(p.refresh, second) == set()  # left as it was read, not read again
+    assert p.is_ancestor(("a", "0001_initial"), ("a", "0002_more"))
 
 
 def test_project_root(tmp_path: Path):

@@ -162,14 +162,14 @@ def _read_operations(
     files: Sequence[tuple[str, str, str]], user_model: str
 ) -> dict[str, tuple[str, Any]]:
     from .model import operations_of
-    from .reader import blob_id
+    from .reader import blob_id, read_file
 
     found: dict[str, tuple[str, Any]] = {}
     for path, _, _ in files:
         data = _DATA.get(os.path.abspath(path))
         if data is None:
             try:
-                data = Path(path).read_bytes()
+                data = read_file(path)
             except OSError:
                 continue  # read again when the replay asks: it says so there
         found[path] = (blob_id(data), operations_of(path, data, user_model))

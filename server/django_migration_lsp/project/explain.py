@@ -30,7 +30,6 @@ from __future__ import annotations
 import ast
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..checks.base import Position, Range
 from ..checks.bindings import Bindings
@@ -41,6 +40,7 @@ from ..checks.operations import ListedOperation, listed_operations
 from ..checks.rules._state import exact_indices, literal_list, position
 from ..checks.source import SourceFile, decode_source
 from .model import Project
+from .reader import read_file
 
 #: Operations whose first argument names a model of the migration's app.
 _MODEL_ARGUMENT = {
@@ -460,7 +460,7 @@ def _where(key: MigrationKey, index: int, database_operation: int | None) -> str
 
 def _parse(path: str, text: str | bytes | None) -> tuple[ast.Module | None, SourceFile | None]:
     try:
-        data = Path(path).read_bytes() if text is None else text
+        data = read_file(path) if text is None else text
         decoded = decode_source(data)[0] if isinstance(data, bytes) else data
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -61,7 +61,7 @@ from typing import TYPE_CHECKING
 from .discovery import SKIP_DIRS
 from .environment import Environment, find_app, migration_names
 from .problems import Problem
-from .reader import NO_MIGRATION_CLASS, MigrationInfo, MigrationKey, read_migration
+from .reader import NO_MIGRATION_CLASS, MigrationInfo, MigrationKey, read_file, read_migration
 from .settings import Settings, find_settings_modules, read_module, read_settings
 from .sources import migration_file, project_migrations
 
@@ -348,7 +348,7 @@ class Project:
         data = self._texts.get(info.path)
         if data is None:
             try:
-                data = Path(info.path).read_bytes()
+                data = read_file(info.path)
             except OSError as exc:
                 return MigrationOperations(problem=f"cannot read {info.path}: {exc}")
             if blob_id(data) != info.blob:  # not what the graph was built from
@@ -617,7 +617,7 @@ class Project:
                 changed.add(key)
                 continue
             try:
-                data = Path(info.path).read_bytes()
+                data = read_file(info.path)
             except OSError:
                 continue
             self.stamps[info.path] = stamp
@@ -630,7 +630,7 @@ class Project:
                 continue
             stamp = Stamp.of(found.path)
             try:
-                data = found.path.read_bytes()
+                data = read_file(found.path)
             except OSError:
                 continue
             if stamp is not None:
@@ -799,7 +799,7 @@ def read_files(
         data = known.get(os.path.abspath(path)) if known else None
         if data is None:
             try:
-                data = Path(path).read_bytes()
+                data = read_file(path)
             except OSError as exc:
                 found.append((stamp, None, f"cannot read {path}: {exc}"))
                 continue

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import warnings
 from dataclasses import dataclass, field
 from functools import cache
@@ -28,6 +29,7 @@ from ..checks.bindings import Bindings
 from ..checks.classes import ClassReader
 from ..checks.source import SourceDecodeError, SourceFile, decode_source
 from ..checks.syntax import dotted_name, iter_statements
+from ..files import SkippedFile, read_source
 
 MigrationKey = tuple[str, str]
 
@@ -138,6 +140,16 @@ def _trigger_words() -> frozenset[bytes]:
     from ..checks.registry import all_rules
 
     return frozenset(t for rule in all_rules().values() for t in rule.triggers)
+
+
+def read_file(path: str | os.PathLike[str]) -> bytes:
+    """A file's bytes as ``check`` reads them (:func:`..files.read_source`): a regular
+    file only, of bounded size, never waiting on a FIFO. ``OSError`` (its message the
+    reason) for one that cannot be or is not read."""
+    try:
+        return read_source(path)
+    except SkippedFile as exc:
+        raise OSError(str(exc)) from None
 
 
 def blob_id(data: bytes) -> str:
