@@ -174,8 +174,13 @@ def check_saved(
     )
 
 
-def list_migrations(root: Path, config: Config) -> list[Path]:
-    return list(iter_migration_files([root], config))
+def list_migrations(root: Path, config: Config) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The migration files under ``root``, and the folders the walk could not list
+    (with why): ``check`` warns of those, so does the workspace scan."""
+    files = list(iter_migration_files([root], config))
+    unreadable = list(config.discovery.unreadable)
+    config.discovery.unreadable.clear()
+    return files, unreadable
 
 
 def warm_up() -> None:

@@ -622,7 +622,11 @@ class MigrationLanguageServer(LanguageServer):
             files: list[Path] = []
             for root in roots:
                 walk = effective_config(self.project_config(root), self.settings_for(root))
-                files.extend(await self.in_worker(checking.list_migrations, root, walk))
+                found, unreadable = await self.in_worker(checking.list_migrations, root, walk)
+                files.extend(found)
+                for folder, reason in unreadable:
+                    message = f"cannot read folder {folder}: {reason}; skipped"
+                    self.log(types.MessageType.Warning, message)
             loop = asyncio.get_running_loop()
             last = loop.time()
             for path in files:
