@@ -280,29 +280,41 @@ class _Reader:
         return tuple(found)
 
     def _dependency(self, node: ast.expr) -> Dependency | None:
-        line = node.lineno
-        if isinstance(node, (ast.Tuple, ast.List)) and len(node.elts) == 2:
-            app, name = node.elts
-            if (
-                isinstance(app, ast.Constant)
-                and isinstance(app.value, str)
-                and isinstance(name, ast.Constant)
-                and isinstance(name.value, str)
-            ):
-                return Dependency(app.value, name.value, line=line)
+        entry = dependency_entry(node, self.bindings)
+        if entry is None:
             return None
-        if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
-            if self.bindings.qualified_name(node.func) != SWAPPABLE:
-                return None
-            (arg,) = node.args
-            if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and "." in arg.value:
-                return Dependency(arg.value.split(".", 1)[0], "__first__", line=line)
-            if (
-                isinstance(arg, ast.Attribute)
-                and self.bindings.qualified_name(arg.value) == SETTINGS
-            ):
-                return Dependency("", "__first__", swappable=arg.attr, line=line)
+        app, name, setting = entry
+        return Dependency(app, name, swappable=setting, line=node.lineno)
+
+
+def dependency_entry(
+    node: ast.expr, bindings: Bindings, swappable: bool = True
+) -> tuple[str, str, str | None] | None:
+    """An entry of ``dependencies`` (or ``replaces``/``run_before``: ``swappable=False``)
+    as (app label, migration name, the setting a ``swappable_dependency`` names): an
+    ``("app", "name")`` pair, or ``swappable_dependency("app.Model")`` (``__first__`` of
+    that app) or ``swappable_dependency(settings.X)`` (app ``""`` until the setting is
+    read). ``None`` for anything else."""
+    if isinstance(node, (ast.Tuple, ast.List)) and len(node.elts) == 2:
+        app, name = node.elts
+        if (
+            isinstance(app, ast.Constant)
+            and isinstance(app.value, str)
+            and isinstance(name, ast.Constant)
+            and isinstance(name.value, str)
+        ):
+            return app.value, name.value, None
         return None
+    if not (swappable and isinstance(node, ast.Call) and len(node.args) == 1):
+        return None
+    if node.keywords or bindings.qualified_name(node.func) != SWAPPABLE:
+        return None
+    (arg,) = node.args
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and "." in arg.value:
+        return arg.value.split(".", 1)[0], "__first__", None
+    if isinstance(arg, ast.Attribute) and bindings.qualified_name(arg.value) == SETTINGS:
+        return "", "__first__", arg.attr
+    return None
 
 
 def _names(node: ast.expr | None, operations: dict[str, tuple[int, str]]) -> tuple[str, ...]:

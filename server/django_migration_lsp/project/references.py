@@ -25,7 +25,7 @@ from ..checks.bindings import Bindings
 from ..checks.source import SourceFile
 from ..checks.syntax import iter_statements
 from .model import Project
-from .reader import SETTINGS, SWAPPABLE, MigrationKey
+from .reader import MigrationKey, dependency_entry
 
 #: The class attributes whose entries name migrations.
 FIELDS = ("dependencies", "run_before", "replaces")
@@ -75,35 +75,10 @@ def references(text: str, path: str | None = None) -> list[Reference]:
         if not isinstance(node, (ast.List, ast.Tuple)):
             continue
         for element in node.elts:
-            entry = _entry(element, bindings, field != "replaces")
+            entry = dependency_entry(element, bindings, field != "replaces")
             if entry is not None:
                 found.append(Reference(field, source.node_range(element), *entry))
     return found
-
-
-def _entry(
-    node: ast.expr, bindings: Bindings, swappable: bool
-) -> tuple[str, str, str | None] | None:
-    if isinstance(node, (ast.Tuple, ast.List)) and len(node.elts) == 2:
-        app, name = node.elts
-        if (
-            isinstance(app, ast.Constant)
-            and isinstance(app.value, str)
-            and isinstance(name, ast.Constant)
-            and isinstance(name.value, str)
-        ):
-            return app.value, name.value, None
-        return None
-    if not (swappable and isinstance(node, ast.Call) and len(node.args) == 1):
-        return None
-    if node.keywords or bindings.qualified_name(node.func) != SWAPPABLE:
-        return None
-    (arg,) = node.args
-    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and "." in arg.value:
-        return arg.value.split(".", 1)[0], "__first__", None
-    if isinstance(arg, ast.Attribute) and bindings.qualified_name(arg.value) == SETTINGS:
-        return "", "__first__", arg.attr
-    return None
 
 
 def target(project: Project, ref: Reference, app_label: str | None) -> MigrationKey | None:
