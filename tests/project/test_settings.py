@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
+import threading
 from pathlib import Path
 
-from django_migration_lsp.project.settings import find_settings_modules, read_settings
+import pytest
+
+from django_migration_lsp.project.settings import find_settings_modules, read_module, read_settings
 
 
 def write(root: Path, files: dict[str, str]) -> None:
@@ -101,3 +105,26 @@ def test_disagreeing_user_models_are_reported_not_guessed(tmp_path: Path):
     settings = read_settings(tmp_path)
     assert settings.auth_user_model is None
     assert "accounts.User" in settings.conflicts[0] and "people.Person" in settings.conflicts[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_named_like_a_settings_module_is_not_waited_on(tmp_path: Path):
+    """Not found as a settings module, and not opened when named (a path found before it
+    became a FIFO): opening it for reading would wait for a writer."""
+    write(tmp_path, {"conf/settings.py": 'AUTH_USER_MODEL = "accounts.User"\n'})
+    fifo = tmp_path / "settings.py"
+    os.mkfifo(fifo)
+    found: list = []
+
+    def read() -> None:
+        found.append((read_settings(tmp_path), read_module(fifo)))
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    thread.join(5)
+    if thread.is_alive():
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("waited on a FIFO")
+    settings, module = found[0]
+    assert settings.user_model == "accounts.User"
+    assert module is None

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from ..checks.other_files import app_label as package_label
 from ..checks.other_files import class_constants, module_class
+from .reader import read_file
 
 #: How long an interpreter named with ``--python`` may take to print its ``sys.path``.
 PYTHON_TIMEOUT = 30
@@ -122,7 +123,7 @@ class Environment:
         if path is None or path.name != "__init__.py":
             return None
         try:
-            tree = ast.parse(path.read_bytes())
+            tree = ast.parse(read_file(path))
         except (OSError, SyntaxError, ValueError):
             return None
         for stmt in tree.body:

@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..files import SkippedFile, read_source
+
 #: Folders never searched for settings (the CLI's walk skips the same).
 SKIP_DIRS = frozenset(
     {
@@ -206,12 +208,10 @@ def _as_list(value: object) -> list[object]:
 def read_module(path: Path) -> dict[str, object] | None:
     """The top-level literal values of one settings module; ``None`` if it cannot be read."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            return None
+        # A regular file only, of bounded size: a FIFO named settings.py never blocks.
+        data = read_source(path, MAX_BYTES)
         tree = ast.parse(data, filename=str(path))
-    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+    except (OSError, SkippedFile, SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     return _Module(tree).values
 
