@@ -213,6 +213,48 @@ CASES = {
         migration("RunPythonLater(forwards)", "from ._helpers import RunPythonLater\n"),
         [],
     ),
+    # A name that says nothing, imported from the migrations package (relative import):
+    # the file has neither word, so this is also the byte prefilter's case.
+    "a name of its own from the migrations package": (
+        """
+        from django.db import migrations
+
+        class DataMigration(migrations.RunPython):
+            pass
+        """,
+        migration("DataMigration(forwards)", "from ._helpers import DataMigration\n"),
+        [("DJM001", OPERATION_LINE)],
+    ),
+    "a RunSQL of a name of its own": (
+        """
+        from django.db import migrations
+
+        class Cleanup(migrations.RunSQL):
+            pass
+        """,
+        migration('Cleanup("DELETE FROM shop_order")', "from ._helpers import Cleanup\n"),
+        [("DJM002", OPERATION_LINE)],
+    ),
+    "a name of its own that brings its reverse": (
+        """
+        from django.db import migrations
+
+        class DataMigration(migrations.RunPython):
+            def __init__(self, code):
+                super().__init__(code, migrations.RunPython.noop)
+        """,
+        migration("DataMigration(forwards)", "from ._helpers import DataMigration\n"),
+        [],
+    ),
+    "a name of its own that is not an operation": (
+        """
+        class Batch:
+            def __init__(self, code):
+                self.code = code
+        """,
+        migration("Batch(forwards)", "from ._helpers import Batch\n"),
+        [],
+    ),
     "a module that cannot be read": (
         None,
         migration("RunPython(forwards)", "from ._missing import RunPython\n"),

@@ -21,6 +21,7 @@ from ..base import (
 )
 from ..bindings import ImportBinding, ScopeChain
 from ..context import MigrationContext
+from ..operations import RELATIVE_IMPORT
 from ..other_files import app_label
 from ..reach import Entry
 from ..source import SourceFile
@@ -248,7 +249,7 @@ class HotModelImport(Rule):
     code = "DJM003"
     name = "hot-model-import"
     summary = "Model from application code used while the migration runs"
-    triggers = (b"RunPython",)
+    triggers = (b"RunPython", RELATIVE_IMPORT)
     fix_applicability = Applicability.UNSAFE
 
     VALID = [

@@ -15,6 +15,7 @@ from ..base import (
     Valid,
 )
 from ..context import MigrationContext
+from ..operations import RELATIVE_IMPORT
 from ..source import SourceFile
 from ..syntax import positional_params
 from ._operations import fix_data, missing_reverses, pass_reverse
@@ -56,7 +57,10 @@ class IrreversibleRunPython(Rule):
     elsewhere in the project, and reached by import, alias or attribute
     (`ops.RunPython(...)`). They are read statically, and not reported when they
     give a reverse themselves (their `__init__` passes one to `RunPython`, or they
-    define `reversible`).
+    define `reversible`). A subclass whose name does not say `RunPython`
+    (`DataMigration`) is found when the migration imports it from its own package
+    (`from ._steps import DataMigration`), not when it comes from elsewhere under
+    such a name.
 
     ## Example
     ```python
@@ -90,7 +94,7 @@ class IrreversibleRunPython(Rule):
     code = "DJM001"
     name = "irreversible-run-python"
     summary = "`RunPython` operation without `reverse_code`"
-    triggers = (b"RunPython",)
+    triggers = (b"RunPython", RELATIVE_IMPORT)
     fix_applicability = Applicability.UNSAFE
 
     VALID = [

@@ -11,6 +11,7 @@ from ..base import (
     Valid,
 )
 from ..context import MigrationContext
+from ..operations import RELATIVE_IMPORT
 from ..source import SourceFile
 from ._operations import fix_data, missing_reverses, pass_reverse
 
@@ -59,7 +60,7 @@ class IrreversibleRunSQL(Rule):
     code = "DJM002"
     name = "irreversible-run-sql"
     summary = "`RunSQL` operation without `reverse_sql`"
-    triggers = (b"RunSQL",)
+    triggers = (b"RunSQL", RELATIVE_IMPORT)
     fix_applicability = Applicability.UNSAFE
 
     VALID = [

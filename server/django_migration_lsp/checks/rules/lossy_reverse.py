@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from ..base import Finding, Invalid, Rule, Valid
 from ..context import MigrationContext
 from ..effects import does_nothing
-from ..operations import RUN_PYTHON, RUN_SQL, OperationCall
+from ..operations import RELATIVE_IMPORT, RUN_PYTHON, RUN_SQL, OperationCall
 from ..syntax import function_name
 
 HEADER = "from django.db import migrations, models\n\n\n"
@@ -126,7 +126,7 @@ class LossyReverse(Rule):
     code = "DJM004"
     name = "lossy-reverse"
     summary = "Reverse that does nothing on an operation whose forward destroys data"
-    triggers = (b"RunPython", b"RunSQL")
+    triggers = (b"RunPython", b"RunSQL", RELATIVE_IMPORT)
 
     VALID = [
         Valid(

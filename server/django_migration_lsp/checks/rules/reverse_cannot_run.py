@@ -16,7 +16,7 @@ from ..effects import (
     unbound_names,
 )
 from ..facts import MigrationKey
-from ..operations import ListedOperation, OperationCall
+from ..operations import RELATIVE_IMPORT, ListedOperation, OperationCall
 from ..syntax import FunctionNode, function_name
 from ._state import exact_indices, position, this_migration
 
@@ -93,7 +93,7 @@ class ReverseCannotRun(Rule):
     code = "DJM006"
     name = "reverse-cannot-run"
     summary = "Reverse function that always raises, uses a name bound nowhere or a missing model"
-    triggers = (b"RunPython",)
+    triggers = (b"RunPython", RELATIVE_IMPORT)
     needs_project = True
 
     VALID = [
