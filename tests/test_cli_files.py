@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import pwd
 import shutil
 import signal
 import subprocess
@@ -22,10 +21,8 @@ import pytest
 
 from django_migration_lsp.files import SkippedFile, read_source, remove_stale_temporaries
 
+from .nobody import as_nobody, nobody_ids
 from .test_cli import CLEAN, MISSING_REVERSE, run, write
-
-SERVER = Path(__file__).resolve().parent.parent / "server"
-
 
 # -- the reader ------------------------------------------------------------------------
 
@@ -141,41 +138,6 @@ def test_a_temporary_file_of_a_live_process_is_left_alone(tmp_path: Path):
 # -- as an unprivileged user -------------------------------------------------------------
 
 
-def _nobody_uid() -> tuple[int, int]:
-    try:
-        user = pwd.getpwnam("nobody")
-    except KeyError:
-        pytest.skip("no user `nobody` to run the CLI unprivileged")
-    return user.pw_uid, user.pw_gid
-
-
-def _setpriv() -> tuple[list[str], dict[str, str]] | None:
-    """The command prefix that runs this interpreter as ``nobody``, if it can be run so
-    (its files may sit in a folder ``nobody`` cannot enter), and its environment."""
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        return None
-    uid, gid = _nobody_uid()
-    prefix = [setpriv, f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--"]
-    site = next(p for p in sys.path if p.endswith("site-packages"))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SERVER), site]), "HOME": "/tmp"}
-    probe = subprocess.run(
-        [
-            *prefix,
-            sys.executable,
-            "-c",
-            "import os, libcst, django_migration_lsp; print(os.getuid())",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    if probe.returncode != 0 or probe.stdout.strip() != str(uid):
-        return None
-    return prefix, env
-
-
 def _forked_as_nobody(cwd: Path, args: tuple[str, ...]) -> subprocess.CompletedProcess:
     """The CLI in a forked child that drops to ``nobody`` (``os.setuid``): for when the
     interpreter's own files are out of ``nobody``'s reach. Everything the run imports is
@@ -188,7 +150,7 @@ def _forked_as_nobody(cwd: Path, args: tuple[str, ...]) -> subprocess.CompletedP
     import django_migration_lsp.fixes.imports  # noqa: F401
     from django_migration_lsp.cli.check import main
 
-    uid, gid = _nobody_uid()
+    uid, gid = nobody_ids()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     pid = os.fork()
@@ -223,7 +185,7 @@ def run_as_nobody(cwd: Path, *args: str, check_exit: int) -> subprocess.Complete
             [sys.executable, "-m", "django_migration_lsp", "check", *args],
             cwd=cwd, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
-    elif (setpriv := _setpriv()) is not None:
+    elif (setpriv := as_nobody()) is not None:
         prefix, env = setpriv
         proc = subprocess.run(
             [*prefix, sys.executable, "-m", "django_migration_lsp", "check", *args],

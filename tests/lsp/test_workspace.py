@@ -4,12 +4,18 @@ and ``workspace/diagnostic`` for pulling clients."""
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 from lsprotocol import types
+from pytest_lsp import ClientServerConfig
 
-from .harness import CLEAN, HOT_MODEL, NAME, RUN_PYTHON, RUN_SQL, Session, wait_for
+from ..nobody import as_nobody
+from .harness import CLEAN, HOT_MODEL, NAME, RUN_PYTHON, RUN_SQL, Session, make_client, wait_for
 
 FILES = {
     "shop/migrations/0001_initial.py": CLEAN,
@@ -251,3 +257,53 @@ async def test_scan_and_open_documents_find_relocated_migrations(start, profile:
     not_a_migration = RUN_PYTHON.replace("class Migration(migrations.Migration):", "class Ops:")
     script = session.open("scripts/upgrades/0002_more.py", not_a_migration)
     await session.nothing_for(script)
+
+
+async def test_a_folder_the_scan_cannot_list_is_a_warning_and_the_rest_is_scanned():
+    """The server runs as ``nobody`` (root lists any folder), in a tree where one
+    migrations folder may be entered but not listed: the scan logs it, as ``check``
+    warns, and checks the rest."""
+    found = as_nobody()
+    if found is None:
+        pytest.skip("cannot run this interpreter as nobody")
+    prefix, env = found
+    base = Path(tempfile.mkdtemp(prefix="djm-nobody-lsp-"))
+    root = base / "tree"
+    for relative, text in {
+        "shop/migrations/0002_backfill.py": RUN_PYTHON,
+        "vault/migrations/0002_backfill.py": RUN_PYTHON,
+    }.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text, encoding="utf-8")
+    for folder, _, files in os.walk(base):
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(Path(folder, name), 0o644)
+    hidden = root / "vault/migrations"
+    os.chmod(hidden, 0o311)  # entered, never listed
+    config = ClientServerConfig(
+        server_command=[*prefix, sys.executable, "-m", "django_migration_lsp"],
+        client_factory=make_client,
+        server_env=env,
+    )
+    session = Session(await config.start(), "neovim", root)
+    try:
+        await session.initialize()
+        await scan_done(session)
+        warning = f"cannot read folder {hidden}: Permission denied; skipped"
+        await wait_for(
+            lambda: any(m.message.endswith(warning) for m in session.client.log_messages),
+            "the warning",
+        )
+        shop = session.uri("shop/migrations/0002_backfill.py")
+        await wait_for(
+            lambda: (
+                (last := session.last_published(shop)) is not None
+                and [str(d.code) for d in last.diagnostics] == ["DJM001"]
+            ),
+            "the rest of the tree checked",
+        )
+    finally:
+        await session.shutdown()
+        os.chmod(hidden, 0o755)
+        shutil.rmtree(base)
