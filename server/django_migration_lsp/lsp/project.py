@@ -17,7 +17,7 @@ event loop, and kept for the session:
 - a changed ``pyproject.toml`` or workspace folders drop every view (:meth:`Projects.forget`).
 
 Bounded: a request waits at most :data:`PROJECT_WAIT` seconds for a build (a huge
-workspace, a FIFO named like a migration that blocks a read): after that it is answered
+workspace; the project's reads never wait on a FIFO or a device): after that it is answered
 without the project (no lens, no DJM007), the wait is logged, and the files are checked
 again once the build ends. Every use of a project holds its view's lock (builds and
 refreshes change it in place), taken for at most :data:`LOCK_WAIT` seconds. A build that

@@ -238,7 +238,7 @@ class MigrationLanguageServer(LanguageServer):
             try:
                 self.shutdown_workers()
                 self.shutdown()
-            except Exception:  # noqa: BLE001 - the exit status below must still be set
+            except Exception:  # logged: the exit status below must still be set
                 logging.getLogger(__name__).exception("while shutting down")
         if code is None:
             code = 0 if self.protocol._shutdown else 1
