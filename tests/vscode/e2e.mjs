@@ -331,14 +331,19 @@ class Session {
         await page.locator('.monaco-editor .view-lines').first().waitFor();
     }
 
-    /** Lines of the active editor, as rendered (the fixture is short enough to be fully visible). */
+    /**
+     * Lines of the active editor, as rendered (the fixture is short enough to be fully visible). Read in one go in
+     * the page: line by line, a line that an edit removes meanwhile would be waited for (20 s), not skipped.
+     */
     async editorText() {
-        const lines = await this.page.locator('.editor-group-container.active .monaco-editor .view-lines .view-line').all();
-        const rows = [];
-        for (const line of lines) {
-            const top = await line.evaluate((el) => parseFloat(el.style.top || '0'));
-            rows.push([top, (await line.textContent()).replace(/\u00a0/g, ' ')]);
-        }
+        const rows = await this.page.evaluate(
+            (selector) =>
+                [...document.querySelectorAll(selector)].map((el) => [
+                    parseFloat(el.style.top || '0'),
+                    (el.textContent || '').replace(/\u00a0/g, ' '),
+                ]),
+            '.editor-group-container.active .monaco-editor .view-lines .view-line',
+        );
         return rows
             .sort((a, b) => a[0] - b[0])
             .map(([, text]) => text)
