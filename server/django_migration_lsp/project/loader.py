@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from django.db.migrations.exceptions import CircularDependencyError
 from django.db.migrations.graph import DummyNode, MigrationGraph
 
+from .links import resolve_dependency
 from .problems import Problem
-from .reader import Dependency, MigrationInfo, MigrationKey
+from .reader import MigrationInfo, MigrationKey
 
 
 @dataclass
@@ -43,19 +44,6 @@ class LoadedGraph:
     replacements: dict[MigrationKey, MigrationInfo] = field(default_factory=dict)
     #: A replaced migration -> the squash standing in for it (empty with ``replace=False``).
     replaced_by: dict[MigrationKey, MigrationKey] = field(default_factory=dict)
-
-
-def resolve_dependency(
-    dep: Dependency, setting: Callable[[str], str | None]
-) -> MigrationKey | None:
-    """The key a dependency stands for; ``swappable_dependency(settings.X)`` becomes
-    ``(<X's app label>, "__first__")`` as in Django. ``None`` when the setting is unknown."""
-    if dep.swappable is None:
-        return dep.key
-    value = setting(dep.swappable)
-    if not value or "." not in value:
-        return None
-    return (value.split(".", 1)[0], "__first__")
 
 
 def build_graph(
