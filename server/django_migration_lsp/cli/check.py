@@ -759,9 +759,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 codes = (select, (*selection.ignore, *args.ignore))
             tasks.append((file, codes, unsafe, config.max_file_size))
     for config in configs.values():  # folders the walk had to skip: say so, as ruff does
-        for folder, reason in config.discovery.unreadable:
+        for folder, reason in config.discovery.take_unreadable():
             err.write(f"warning: cannot read folder {_display(folder)}: {reason}; skipped\n")
-        config.discovery.unreadable.clear()
     if not found:
         where = ", ".join(str(p) for p in paths)
         err.write(f"warning: no migration files found under {where}\n")

@@ -178,9 +178,7 @@ def list_migrations(root: Path, config: Config) -> tuple[list[Path], list[tuple[
     """The migration files under ``root``, and the folders the walk could not list
     (with why): ``check`` warns of those, so does the workspace scan."""
     files = list(iter_migration_files([root], config))
-    unreadable = list(config.discovery.unreadable)
-    config.discovery.unreadable.clear()
-    return files, unreadable
+    return files, config.discovery.take_unreadable()
 
 
 def warm_up() -> None:

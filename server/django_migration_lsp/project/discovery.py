@@ -258,6 +258,12 @@ class Discovery:
         #: Folders a walk could not list, with why (``os.walk`` skips them): for a warning.
         self.unreadable: list[tuple[str, str]] = []
 
+    def take_unreadable(self) -> list[tuple[str, str]]:
+        """The folders the walks so far could not list (with why), once: each warning
+        is given by the walk that met it."""
+        found, self.unreadable = self.unreadable, []
+        return found
+
     # -- projects and their settings ---------------------------------------------------
 
     def project_of(self, folder: Path) -> Path:
