@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import pickle
 import textwrap
-import threading
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from django_migration_lsp.project.environment import Environment
 from django_migration_lsp.project.model import find_root, load_project
 from django_migration_lsp.project.settings import Settings
+from tests.fifo import without_waiting_on
 from tests.rollback.plan_apps import APPS, FILES, SETTINGS
 from tests.rollback.project import Project, ok
 
@@ -180,19 +180,6 @@ def test_refresh_and_with_source_update_one_node(tmp_path: Path):
     assert not p.has_app("b")
 
 
-def _in_time(fn, fifo: Path):
-    """``fn()``, which must not wait on ``fifo``: if it does, a writer unblocks it."""
-    found: list = []
-    thread = threading.Thread(target=lambda: found.append(fn()), daemon=True)
-    thread.start()
-    thread.join(5)
-    if thread.is_alive():
-        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-        thread.join(5)
-        pytest.fail(f"waited on the FIFO {fifo.name}")
-    return found[0]
-
-
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_a_migration_replaced_by_a_fifo_is_not_opened(tmp_path: Path):
     """Between the walk and a read (a save that refreshes, the operations read when a
@@ -210,11 +197,11 @@ def test_a_migration_replaced_by_a_fifo_is_not_opened(tmp_path: Path):
     first, second = folder / "0001_initial.py", folder / "0002_more.py"
     first.unlink()
     os.mkfifo(first)
-    operations = _in_time(lambda: p.operations(("a", "0001_initial")), first)
+    operations = without_waiting_on(first, lambda: p.operations(("a", "0001_initial")))
     assert "not a regular file" in (operations.problem or ""), operations.problem
     second.unlink()
     os.mkfifo(second)
-    assert _in_time(p.refresh, second) == set()  # left as it was read, not read again
+    assert without_waiting_on(second, p.refresh) == set()  # left as it was read, not read again
     assert p.is_ancestor(("a", "0001_initial"), ("a", "0002_more"))
 
 

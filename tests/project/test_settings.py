@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import textwrap
-import threading
 from pathlib import Path
 
 import pytest
 
 from django_migration_lsp.project.settings import find_settings_modules, read_module, read_settings
+from tests.fifo import without_waiting_on
 
 
 def write(root: Path, files: dict[str, str]) -> None:
@@ -114,17 +114,8 @@ def test_a_fifo_named_like_a_settings_module_is_not_waited_on(tmp_path: Path):
     write(tmp_path, {"conf/settings.py": 'AUTH_USER_MODEL = "accounts.User"\n'})
     fifo = tmp_path / "settings.py"
     os.mkfifo(fifo)
-    found: list = []
-
-    def read() -> None:
-        found.append((read_settings(tmp_path), read_module(fifo)))
-
-    thread = threading.Thread(target=read, daemon=True)
-    thread.start()
-    thread.join(5)
-    if thread.is_alive():
-        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-        pytest.fail("waited on a FIFO")
-    settings, module = found[0]
+    settings, module = without_waiting_on(
+        fifo, lambda: (read_settings(tmp_path), read_module(fifo))
+    )
     assert settings.user_model == "accounts.User"
     assert module is None
